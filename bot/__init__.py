@@ -1,0 +1,1 @@
+"""Leerroute: a Slack assistant for learning routes in Dutch municipalities."""

@@ -1,0 +1,1 @@
+"""Answering: retrieval, routing, programme facts, composition, LLM providers."""

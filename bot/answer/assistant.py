@@ -1,0 +1,271 @@
+"""The engine behind every adapter: `Assistant.answer(question, conversation)`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.answer import compose, facts
+from bot.answer.language import detect_language
+from bot.answer.llm import OpenAIGenerator
+from bot.answer.retrieve import Passage, Retriever
+from bot.answer.route import FACT_CUES, Route, Router
+from bot.answer.text import content_terms, fold
+from bot.embeddings import Embedder
+from bot.knowledge import Knowledge, Role
+
+log = logging.getLogger(__name__)
+
+ROLE_QUESTION = re.compile(r"\b(doet|doen|does|do|taak|taken|rol|role|tasks?)\b")
+
+
+@dataclass(frozen=True)
+class Source:
+    path: str
+    title: str
+    section: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"path": self.path, "title": self.title, "section": self.section}
+
+
+@dataclass
+class Turn:
+    """What the assistant remembers of one earlier question in a conversation."""
+
+    question: str
+    facts: facts.FactQuery | None = None
+    role: str | None = None
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    language: str
+    grounded: bool
+    route: Route
+    role_name: str | None
+    sources: list[Source]
+    latency_ms: float = 0.0
+    kind: str = "passages"  # facts | route | clarify | role | passages | unknown | empty
+    turn: Turn | None = None
+    generated: bool = False
+    passages: list[Passage] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "language": self.language,
+            "grounded": self.grounded,
+            "route": {
+                "role": self.route.role,
+                "name": self.role_name,
+                "confidence": round(self.route.confidence, 3) if self.route.role else 0.0,
+                "clarify": self.route.clarify,
+                "candidates": [role for role, _ in self.route.candidates] if self.route.clarify else [],
+            },
+            "sources": [source.as_dict() for source in self.sources],
+            "latency_ms": round(self.latency_ms, 1),
+        }
+
+
+class Assistant:
+    """Retrieve · route · programme facts → compose (or generate) → Answer."""
+
+    # A passage counts as evidence when it is close to the question in meaning *and*
+    # shares a content word with it; calibrated on the dev set's out-of-scope questions.
+    min_passage_similarity = 0.82
+    min_passage_similarity_no_overlap = 0.88
+
+    def __init__(
+        self,
+        knowledge: Knowledge,
+        embedder: Embedder,
+        retriever: Retriever,
+        router: Router,
+        generator: OpenAIGenerator | None = None,
+        fallback_role: str = "hr-adviseur",
+        max_question_chars: int = 2000,
+        top_k: int = 4,
+        today: dt.date | None = None,
+    ) -> None:
+        self.knowledge = knowledge
+        self.embedder = embedder
+        self.retriever = retriever
+        self.router = router
+        self.generator = generator
+        self.fallback_role = fallback_role
+        self.max_question_chars = max_question_chars
+        self.top_k = top_k
+        self.today = today
+        self.titles = retriever.titles()
+
+    def answer(self, question: str, history: list[Turn] | None = None) -> Answer:
+        started = time.perf_counter()
+        result = self._answer(question, history or [])
+        result.latency_ms = (time.perf_counter() - started) * 1000
+        return result
+
+    def _answer(self, raw_question: str, history: list[Turn]) -> Answer:
+        question = compose.clean_question(raw_question, self.max_question_chars)
+        language = detect_language(question)
+        if not re.search(r"\w", question):
+            return self._empty(question, language)
+        today = self.today or dt.date.today()
+        previous = history[-1] if history else None
+        fact_query = facts.parse(question, self.knowledge.programme, today, previous.facts if previous else None)
+        search_text = question
+        if previous and _leans_on(question):
+            search_text = f"{previous.question} {question}"
+        vector = self.embedder.query(search_text)
+        route = self.router.route(question, vector)
+        passages = self.retriever.search(search_text, vector, k=max(self.top_k, 6))
+        evidence = self._evidence(search_text, passages)
+
+        parts: list[str] = []
+        sources: list[Source] = []
+        kind = "passages"
+        if fact_query:
+            fact_text = facts.answer(fact_query, self.knowledge.programme, language, today)
+            if fact_text:
+                parts.append(fact_text)
+                sources.append(self._programme_source(fact_query))
+                kind = "facts"
+                if not route.help_cue:
+                    # "wat kost de leergang?" wants the fact, not a person.
+                    route = Route(None, route.confidence, route.margin, route.candidates)
+        role_name = None
+        if route.routed and route.role:
+            role = self.knowledge.hulplijnen.role(route.role)
+            if route.clarify:
+                parts.append(compose.clarify_text(route, self.knowledge.hulplijnen, language))
+                kind = "clarify" if kind != "facts" else kind
+            else:
+                parts.append(compose.role_text(role, language))
+                role_name = role.name.get(language)
+                kind = "route" if kind != "facts" else kind
+            sources.append(self._role_source(route.role))
+        described = None if route.routed or parts else self._described_role(question)
+        if described is not None:
+            parts.append(compose.role_description(described, language))
+            sources.append(self._role_source(described.id))
+            kind = "role"
+        if not parts and evidence:
+            tokenize = self.retriever.tokenizer
+            parts.append(compose.passages_text(search_text, evidence, language, tokenize))
+            sources.extend(
+                self._passage_sources(compose.best_sentences(search_text, evidence, tokenize=tokenize))
+            )
+        grounded = bool(parts)
+        if not grounded:
+            fallback = self.knowledge.hulplijnen.role(self.fallback_role)
+            parts.append(compose.unknown_text(fallback, language))
+            kind = "unknown"
+
+        text = "\n\n".join(parts)
+        generated = False
+        if grounded and self.generator is not None:
+            generated_text = self.generator.generate(
+                question=question,
+                language=language,
+                passages=evidence[: self.top_k],
+                facts=parts[0] if kind == "facts" else "",
+                route=compose.role_text(self.knowledge.hulplijnen.role(route.role), language)
+                if route.role and not route.clarify
+                else "",
+                history=[turn.question for turn in history[-3:]],
+            )
+            if generated_text:
+                text, generated = generated_text, True
+                sources = _unique(sources + self._passage_sources([(p, "") for p in evidence[: self.top_k]]))
+        turn = Turn(question=question, facts=fact_query, role=route.role)
+        return Answer(
+            question=question,
+            text=text,
+            language=language,
+            grounded=grounded,
+            route=route,
+            role_name=role_name,
+            sources=_unique(sources),
+            kind=kind,
+            turn=turn,
+            generated=generated,
+            passages=evidence,
+        )
+
+    def _evidence(self, question: str, passages: list[Passage]) -> list[Passage]:
+        terms = set(content_terms(question))
+        tokenizer = self.retriever.tokenizer
+        query_tokens = set(tokenizer(question))
+        good = []
+        for passage in passages:
+            searchable = f"{passage.title} {passage.section} {passage.text}"
+            overlap = query_tokens & set(tokenizer(searchable))
+            if passage.dense >= self.min_passage_similarity_no_overlap or (
+                overlap and passage.dense >= self.min_passage_similarity and terms
+            ):
+                good.append(passage)
+        return good[: self.top_k]
+
+    def _empty(self, question: str, language: str) -> Answer:
+        text = (
+            "Ask me a question, for example: “Who can I contact about a conflict in my team?” or “When is werkatelier 4?”"
+            if language == "en"
+            else "Stel gerust een vraag, bijvoorbeeld: “Wie kan ik benaderen bij een teamconflict?” of “Wanneer is werkatelier 4?”"
+        )
+        return Answer(question, text, language, False, Route(None, 0.0, 0.0), None, [], kind="empty")
+
+    def _programme_source(self, query: facts.FactQuery) -> Source:
+        """The brochure, at the section of the session asked about when there is one."""
+        ref = self.knowledge.programme.source
+        path = f"documents/{ref.document}"
+        section = ref.section or ""
+        if len(query.sessions) == 1 and query.aspects & {"theme"}:
+            label = query.sessions[0].label.lower()
+            for meta in self.retriever.metas:
+                if meta.get("path") == path and label in str(meta.get("section", "")).lower():
+                    section = str(meta["section"])
+                    break
+        return Source(path=path, title=self.titles.get(path, self.knowledge.programme.title), section=section)
+
+    def _described_role(self, question: str) -> Role | None:
+        """A role the question asks about by name ("wat doet een programmaregisseur?")."""
+        if not FACT_CUES.search(fold(question)) and not ROLE_QUESTION.search(fold(question)):
+            return None
+        terms = set(content_terms(question))
+        for role in self.knowledge.hulplijnen.roles:
+            for name in (role.name.nl, role.name.en.split("(")[0], role.id):
+                needed = set(content_terms(name))
+                if needed and needed <= terms:
+                    return role
+        return None
+
+    def _role_source(self, role_id: str) -> Source:
+        ref = self.knowledge.hulplijnen.role(role_id).source
+        path = f"documents/{ref.document}"
+        return Source(path=path, title=self.titles.get(path, ref.document), section=ref.section or "")
+
+    def _passage_sources(self, picked: list[tuple[Passage, str]]) -> list[Source]:
+        return [Source(p.path, p.title, p.section) for p, _ in picked]
+
+
+def _leans_on(question: str) -> bool:
+    """A short or 'en ...?' question leans on the previous turn."""
+    lowered = question.lower().strip()
+    return len(content_terms(question)) <= 2 or lowered.startswith(("en ", "and ", "what about", "hoe zit het"))
+
+
+def _unique(sources: list[Source]) -> list[Source]:
+    seen: set[Source] = set()
+    out = []
+    for source in sources:
+        if source not in seen:
+            seen.add(source)
+            out.append(source)
+    return out

@@ -1,0 +1,140 @@
+"""The embedded answer path: clean prose composed from facts, passages and role cards.
+
+Nothing here generates text: every sentence about the world is a programme fact,
+a sentence from a cited passage, or a role card, so it cannot invent anything.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from bot.answer.retrieve import Passage
+from bot.answer.route import Route
+from bot.answer.text import content_terms
+from bot.knowledge import Hulplijnen, Role
+
+SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z‘'\"(•-])|\n+")
+SLACK_MARKUP = re.compile(r"<([@#!])([^>|]+)(?:\|([^>]+))?>|<(https?://[^>|]+)(?:\|([^>]+))?>")
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def clean_question(text: str, max_chars: int) -> str:
+    """Slack markup to plain words, control characters out, whitespace folded, length bounded."""
+
+    def plain(match: re.Match[str]) -> str:
+        if match.group(4):  # a link: keep its label or the URL
+            return match.group(5) or match.group(4)
+        if match.group(1) == "#":
+            return "#" + (match.group(3) or "kanaal")
+        return ""  # user mentions and special mentions carry no question content
+
+    text = SLACK_MARKUP.sub(plain, text or "")
+    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    text = CONTROL.sub(" ", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    return text[:max_chars].strip()
+
+
+def best_sentences(
+    question: str,
+    passages: Sequence[Passage],
+    limit: int = 3,
+    tokenize: Callable[[str], list[str]] = content_terms,
+) -> list[tuple[Passage, str]]:
+    """The sentences of the passages that share most content words with the question.
+
+    Words the passage's title already carries ("Den Haag") count for little: the
+    sentence that answers is the one that adds the rest of the question.
+    """
+    terms = set(tokenize(question))
+    scored: list[tuple[float, int, Passage, str]] = []
+    order = 0
+    for rank, passage in enumerate(passages):
+        context = set(tokenize(f"{passage.title} {passage.section}"))
+        for sentence in SENTENCE.split(passage.text):
+            sentence = sentence.strip(" -•*#|>")
+            if len(sentence) < 25 or sentence.count("|") > 2:
+                continue
+            shared = terms & set(tokenize(sentence))
+            overlap = sum(0.3 if term in context else 1.0 for term in shared)
+            score = overlap - 0.25 * rank + 0.1 * passage.dense
+            scored.append((score, order, passage, sentence))
+            order += 1
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    chosen = [item for item in scored[:limit] if item[0] > 0] or scored[:1]
+    chosen.sort(key=lambda item: item[1])  # keep the document's own order
+    return [(passage, sentence) for _, _, passage, sentence in chosen]
+
+
+def passages_text(
+    question: str,
+    passages: Sequence[Passage],
+    language: str,
+    tokenize: Callable[[str], list[str]] = content_terms,
+) -> str:
+    picked = best_sentences(question, passages, tokenize=tokenize)
+    if not picked:
+        return ""
+    text = " ".join(_finish(sentence) for _, sentence in picked)
+    if language == "en" and picked[0][0].meta.get("language", "nl") == "nl":
+        return f"The sources (in Dutch) say: {text}"
+    return text
+
+
+def _finish(sentence: str) -> str:
+    sentence = sentence.strip()
+    return sentence if sentence[-1:] in ".!?:" else sentence + "."
+
+
+def role_text(role: Role, language: str, reason: bool = True) -> str:
+    en = language == "en"
+    name = role.name.get(language)
+    lines = [
+        (f"For this, the best person to contact is the *{name}*." if en else f"Hiervoor kun je het beste terecht bij de *{name}*.")
+    ]
+    if reason:
+        lines.append(role.summary.get(language))
+    contact = role.contact.lines(language)
+    if contact:
+        lines.append(("How to reach them: " if en else "Zo bereik je ze: ") + " · ".join(contact))
+    return "\n".join(lines)
+
+
+def clarify_text(route: Route, hulplijnen: Hulplijnen, language: str) -> str:
+    en = language == "en"
+    lines = [
+        "I'm not sure who can help you best. Which of these fits your question?"
+        if en
+        else "Ik weet niet zeker wie je het beste kan helpen. Welke past bij je vraag?"
+    ]
+    for role_id, _ in route.candidates[:3]:
+        role = hulplijnen.role(role_id)
+        lines.append(f"• *{role.name.get(language)}*: {role.summary.get(language)}")
+    return "\n".join(lines)
+
+
+def unknown_text(fallback: Role, language: str) -> str:
+    en = language == "en"
+    first = (
+        "My sources don't say anything about that, so I'd rather not guess."
+        if en
+        else "Dat staat niet in mijn bronnen, dus daar kan ik geen betrouwbaar antwoord op geven."
+    )
+    name = fallback.name.get(language)
+    contact = " · ".join(fallback.contact.lines(language)[:2])
+    second = (
+        f"You could ask the *{name}*" if en else f"Je kunt je vraag stellen aan de *{name}*"
+    ) + (f" ({contact})." if contact else ".")
+    return f"{first}\n{second}"
+
+
+def role_description(role: Role, language: str) -> str:
+    """What a support role does, for questions that ask about the role by name."""
+    en = language == "en"
+    lines = [f"*{role.name.get(language)}*: {role.summary.get(language)}"]
+    lines.extend(f"• {item}" for item in role.helps_with.get(language))
+    contact = role.contact.lines(language)
+    if contact:
+        lines.append(("How to reach them: " if en else "Zo bereik je ze: ") + " · ".join(contact))
+    return "\n".join(lines)

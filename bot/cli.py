@@ -1,0 +1,223 @@
+"""The `leerroute` command line. Each command is a few lines over a service."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from bot.knowledge import KnowledgeError
+from bot.settings import Settings, SettingsError, load_settings, masked
+from bot.store import StoreError
+
+app = typer.Typer(
+    help="Leerroute: answers, support roles and reflection for learning routes.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+DEFAULT_EVAL_SET = Path("tests/data/dev.yaml")
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def friendly_errors() -> Iterator[None]:
+    """Known failures become one clear line and a non-zero exit, never a traceback."""
+    try:
+        yield
+    except (SettingsError, KnowledgeError, StoreError) as exc:
+        fail(str(exc).replace("[", "\\["))
+    except KeyboardInterrupt:
+        fail("interrupted", 130)
+
+
+def settings() -> Settings:
+    with friendly_errors():
+        loaded = load_settings()
+    logging.basicConfig(
+        level=loaded.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("httpx", "chromadb", "urllib3", "bm25s", "slack_bolt.App"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    return loaded
+
+
+def services(**overrides: Any) -> Any:
+    from bot.services import build_services
+
+    return build_services(settings(), **overrides)
+
+
+@app.command()
+def config() -> None:
+    """Print the effective settings, secrets masked."""
+    table = Table("setting", "value", box=None)
+    for key, value in masked(settings()).items():
+        table.add_row(key, "" if value is None else str(value))
+    console.print(table)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders; default: the knowledge dir.")] = None,
+    rebuild: Annotated[bool, typer.Option(help="Drop the index and embed everything again.")] = False,
+) -> None:
+    """Embed the knowledge base into Chroma, incrementally."""
+    from ingest.index import Indexer
+
+    svc = services()
+    for path in paths or []:
+        if not path.exists():
+            fail(f"{path}: no such file or folder")
+    with friendly_errors():
+        indexer = Indexer(svc.settings, svc.embedder, svc.chroma)
+        with Progress(
+            TextColumn("embedding"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=err, transient=True,
+        ) as bar:
+            task = bar.add_task("embed", total=0)
+
+            def progress(event: str, amount: int) -> None:
+                if event == "total":
+                    bar.update(task, total=amount)
+                else:
+                    bar.advance(task, amount)
+
+            summary = indexer.run(paths or None, rebuild=rebuild, progress=progress)
+    for line in summary.skipped:
+        err.print(f"[yellow]skipped:[/] {line}", highlight=False)
+    for line in summary.failed:
+        err.print(f"[red]failed:[/] {line} (the previous version stays in the index)", highlight=False)
+    if not summary.changed:
+        console.print(f"Nothing changed: {summary.files_unchanged} files up to date, nothing re-embedded ({summary.seconds:.1f} s).")
+    else:
+        console.print(
+            f"Indexed {summary.files_indexed} of {summary.files_seen} files "
+            f"({summary.files_unchanged} unchanged, {summary.files_removed} removed): "
+            f"{summary.chunks_added} chunks added, {summary.chunks_removed} removed, "
+            f"{summary.roles_indexed} role cards; {summary.seconds:.1f} s."
+        )
+    if summary.failed:
+        raise typer.Exit(1)
+
+
+def _print_answer(answer: Any) -> None:
+    console.print(answer.text, highlight=False, markup=False)
+    if answer.route.role and not answer.route.clarify:
+        console.print(
+            f"[dim]route: {answer.route.role} (confidence {answer.route.confidence:.2f})[/]", highlight=False
+        )
+    for source in answer.sources:
+        section = f" — {source.section}" if source.section else ""
+        console.print(f"[dim]bron: {source.title}{section} ({source.path})[/]", highlight=False)
+
+
+@app.command()
+def ask(
+    question: Annotated[str | None, typer.Argument(help="The question; with --json and none, read stdin.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per question.")] = False,
+) -> None:
+    """Answer one question (or, with --json and no question, one per line of stdin)."""
+    svc = services()
+    with friendly_errors():
+        assistant = svc.assistant
+        if question is not None:
+            answer = assistant.answer(question)
+            if as_json:
+                print(json.dumps(answer.as_json(), ensure_ascii=False), flush=True)
+            else:
+                _print_answer(answer)
+            return
+        if not as_json:
+            fail("give a question, or use --json to read questions from standard input", 2)
+        for line in sys.stdin:
+            text = line.rstrip("\n")
+            if not text.strip():
+                continue
+            print(json.dumps(assistant.answer(text).as_json(), ensure_ascii=False), flush=True)
+
+
+@app.command()
+def chat() -> None:
+    """Chat in the terminal, with follow-up questions. Ctrl-D or 'stop' ends it."""
+    svc = services()
+    with friendly_errors():
+        run_chat(svc.assistant, input_fn=console.input)
+
+
+def run_chat(assistant: Any, input_fn: Callable[[str], str]) -> None:
+    console.print("[bold]Leerroute[/] — stel je vraag (Ctrl-D of 'stop' om te stoppen).")
+    history: list[Any] = []
+    while True:
+        try:
+            question = input_fn("[bold cyan]jij>[/] ")
+        except (EOFError, KeyboardInterrupt):
+            console.print()
+            return
+        if question.strip().lower() in {"stop", "exit", "quit", "doei"}:
+            return
+        if not question.strip():
+            continue
+        answer = assistant.answer(question, history)
+        if answer.turn:
+            history = [*history, answer.turn][-5:]
+        _print_answer(answer)
+        console.print()
+
+
+@app.command("eval")
+def evaluate_command(
+    question_set: Annotated[Path, typer.Option("--set", help="A question set like tests/data/dev.yaml.")] = DEFAULT_EVAL_SET,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Score routing, knowledge and out-of-scope answers on a question set."""
+    from bot.evaluate import EvalSetError, evaluate, load_set
+
+    svc = services()
+    with friendly_errors():
+        try:
+            questions = load_set(question_set)
+        except EvalSetError as exc:
+            fail(str(exc))
+        report = evaluate(svc.assistant, questions).as_json()
+    if as_json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    table = Table("measure", "value", box=None)
+    counts = report["counts"]
+    table.add_row("routing accuracy", f"{report['routing_accuracy']:.1%} ({counts['routing'][0]}/{counts['routing'][1]})")
+    table.add_row("knowledge hit rate", f"{report['knowledge_hit_rate']:.1%} ({counts['knowledge'][0]}/{counts['knowledge'][1]})")
+    table.add_row(
+        "out-of-scope refusals",
+        f"{report['out_of_scope_refusal_rate']:.1%} ({counts['out_of_scope'][0]}/{counts['out_of_scope'][1]})",
+    )
+    table.add_row("latency p50 / p95", f"{report['latency_ms']['p50']} ms / {report['latency_ms']['p95']} ms")
+    console.print(table)
+    for miss in report["misses"]:
+        console.print(f"[red]miss[/] [{miss['group']}] {miss['question']}\n  expected {miss['expected']}\n  got      {miss['got']}", highlight=False, markup=True)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

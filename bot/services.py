@@ -1,0 +1,65 @@
+"""The one place that wires things together from the settings."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from bot.answer.assistant import Assistant
+from bot.answer.llm import build_generator
+from bot.answer.retrieve import Retriever
+from bot.answer.route import Router
+from bot.embeddings import Embedder, build_embeddings
+from bot.knowledge import Knowledge, load_knowledge
+from bot.settings import Settings
+from bot.store import CHUNKS, ROLES, StoreError, chroma_client, open_collection
+
+log = logging.getLogger(__name__)
+
+
+class NotIndexedError(StoreError):
+    """The knowledge has not been ingested yet."""
+
+
+@dataclass
+class Services:
+    """Everything the adapters need, built lazily so start-up stays fast."""
+
+    settings: Settings
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def knowledge(self) -> Knowledge:
+        return load_knowledge(self.settings.knowledge_dir)
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        return build_embeddings(self.settings)
+
+    @cached_property
+    def chroma(self) -> Any:
+        return chroma_client(self.settings)
+
+    @cached_property
+    def assistant(self) -> Assistant:
+        chunks = open_collection(self.chroma, CHUNKS, self.embedder.model_id, create=False)
+        roles = open_collection(self.chroma, ROLES, self.embedder.model_id, create=False)
+        if chunks is None or roles is None or roles.count() == 0:
+            raise NotIndexedError("the knowledge is not indexed yet: run `leerroute ingest` first")
+        return Assistant(
+            knowledge=self.knowledge,
+            embedder=self.embedder,
+            retriever=Retriever(chunks, self.embedder),
+            router=Router(roles, self.knowledge.hulplijnen),
+            generator=build_generator(self.settings),
+            fallback_role=self.settings.answer.fallback_role,
+            max_question_chars=self.settings.answer.max_question_chars,
+            top_k=self.settings.answer.top_k,
+            today=self.overrides.get("today"),
+        )
+
+
+def build_services(settings: Settings, **overrides: Any) -> Services:
+    return Services(settings=settings, overrides=overrides)

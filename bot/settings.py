@@ -1,0 +1,249 @@
+"""All configuration in one place: environment variables and `.env`.
+
+Slack and OpenAI keep their conventional variable names (`SLACK_BOT_TOKEN`,
+`OPENAI_API_KEY`, ...); everything else is `LEERROUTE_*`, nested groups with `__`
+(`LEERROUTE_LLM__PROVIDER=openai`). Nothing is read at import time: call
+`load_settings()`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_MARKERS = ("changeme", "change-me", "your-", "xxx", "placeholder", "<", "...")
+
+
+def reject_placeholder(value: SecretStr | None, name: str) -> SecretStr | None:
+    """Refuse secrets that were copied from `.env.example` without being filled in."""
+    if value is None:
+        return None
+    secret = value.get_secret_value().strip()
+    if not secret:
+        return None
+    lowered = secret.lower()
+    if any(marker in lowered for marker in PLACEHOLDER_MARKERS):
+        raise ValueError(f"{name} still holds a placeholder; set the real value or leave it empty")
+    return SecretStr(secret)
+
+
+class LlmProvider(StrEnum):
+    none = "none"
+    openai = "openai"
+
+
+class EmbeddingProvider(StrEnum):
+    local = "local"
+    openai = "openai"
+
+
+class SlackSettings(BaseSettings):
+    """Slack credentials and endpoint (conventional `SLACK_*` names)."""
+
+    model_config = SettingsConfigDict(env_prefix="SLACK_", env_file=".env", extra="ignore")
+
+    bot_token: SecretStr | None = Field(None, description="Bot token (xoxb-...).")
+    app_token: SecretStr | None = Field(
+        None, description="App-level token (xapp-...); when set, `serve` uses Socket Mode."
+    )
+    signing_secret: SecretStr | None = Field(
+        None, description="Signing secret that verifies HTTP requests from Slack."
+    )
+    api_url: str = Field(
+        "https://slack.com/api/",
+        description="Web API base URL (GovSlack or a test server); must end with '/'.",
+    )
+
+    @field_validator("bot_token", "app_token", "signing_secret")
+    @classmethod
+    def _no_placeholders(cls, value: SecretStr | None, info: Any) -> SecretStr | None:
+        return reject_placeholder(value, f"SLACK_{info.field_name.upper()}")
+
+    @field_validator("api_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("SLACK_API_URL must start with http:// or https://")
+        return value if value.endswith("/") else value + "/"
+
+
+class OpenAISettings(BaseSettings):
+    """An OpenAI or OpenAI-compatible endpoint (conventional `OPENAI_*` names)."""
+
+    model_config = SettingsConfigDict(env_prefix="OPENAI_", env_file=".env", extra="ignore")
+
+    api_key: SecretStr | None = Field(None, description="API key for the endpoint.")
+    base_url: str | None = Field(
+        None, description="Base URL of an OpenAI-compatible endpoint (Ollama, vLLM, Azure...)."
+    )
+
+    @field_validator("api_key")
+    @classmethod
+    def _no_placeholders(cls, value: SecretStr | None) -> SecretStr | None:
+        return reject_placeholder(value, "OPENAI_API_KEY")
+
+
+class LlmSettings(BaseModel):
+    provider: LlmProvider = Field(
+        LlmProvider.none,
+        description="'none' composes answers from the sources (offline); 'openai' generates them.",
+    )
+    model: str = Field("gpt-4o-mini", description="Chat model name at the endpoint.")
+    timeout_s: float = Field(8.0, gt=0, le=120, description="Seconds before falling back.")
+    temperature: float = Field(0.1, ge=0, le=2, description="Sampling temperature.")
+
+
+class EmbeddingSettings(BaseModel):
+    provider: EmbeddingProvider = Field(
+        EmbeddingProvider.local,
+        description="'local' is the bundled multilingual-e5-small; 'openai' uses the endpoint.",
+    )
+    model: str = Field(
+        "text-embedding-3-small", description="Embedding model name for the 'openai' provider."
+    )
+
+
+class AnswerSettings(BaseModel):
+    fallback_role: str = Field(
+        "hr-adviseur", description="Support role to point to when the sources do not answer."
+    )
+    top_k: int = Field(4, ge=1, le=20, description="Passages used to compose an answer.")
+    max_question_chars: int = Field(
+        2000, ge=50, le=20000, description="Longer questions are cut to this length."
+    )
+
+
+class MonitorSettings(BaseModel):
+    hr_admins: list[str] = Field(
+        default_factory=list, description="Slack user ids that see the HR monitoring summary."
+    )
+    pseudonym_key: SecretStr | None = Field(
+        None, description="Secret for the keyed hash of asker ids (generated in the data dir)."
+    )
+    k_anonymity: int = Field(5, ge=1, description="Minimum distinct askers before a theme shows.")
+    retention_days: int = Field(90, ge=1, description="Days before question texts are deleted.")
+    dashboard_password: SecretStr | None = Field(
+        None, description="Password/token HR admins use to sign in to the dashboard."
+    )
+
+    @field_validator("hr_admins", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("pseudonym_key", "dashboard_password")
+    @classmethod
+    def _no_placeholders(cls, value: SecretStr | None, info: Any) -> SecretStr | None:
+        return reject_placeholder(value, f"LEERROUTE_MONITOR__{info.field_name.upper()}")
+
+
+class Settings(BaseSettings):
+    """Leerroute's settings. Every field has a working offline default."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="LEERROUTE_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        extra="ignore",
+    )
+
+    data_dir: Path = Field(Path("data"), description="Holds the Chroma store and the database.")
+    knowledge_dir: Path = Field(Path("knowledge"), description="The knowledge base (data).")
+    prompts_dir: Path = Field(Path("prompts"), description="Prompt templates and question banks.")
+    database_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("DATABASE_URL", "LEERROUTE_DATABASE_URL"),
+        description="SQLAlchemy URL; default is a SQLite file in the data dir.",
+    )
+    chroma_url: str | None = Field(
+        None, description="URL of a Chroma server; default is Chroma on disk in the data dir."
+    )
+    log_level: str = Field("INFO", description="Logging level.")
+
+    slack: SlackSettings = Field(default_factory=SlackSettings)
+    openai: OpenAISettings = Field(default_factory=OpenAISettings)
+    llm: LlmSettings = Field(default_factory=LlmSettings)
+    embeddings: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    answer: AnswerSettings = Field(default_factory=AnswerSettings)
+    monitor: MonitorSettings = Field(default_factory=MonitorSettings)
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
+        return level
+
+    @field_validator("chroma_url")
+    @classmethod
+    def _chroma_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value or None
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'leerroute.db'}"
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+
+class SettingsError(Exception):
+    """A setting is invalid; the message names it in one line."""
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings, turning validation errors into one readable line."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise SettingsError(describe_validation_error(exc)) from None
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        location = "__".join(str(item) for item in error["loc"]) or exc.title
+        name = location if location.isupper() else f"LEERROUTE_{location.upper()}"
+        if exc.title in {"SlackSettings", "OpenAISettings"}:
+            prefix = "SLACK_" if exc.title == "SlackSettings" else "OPENAI_"
+            name = prefix + location.upper()
+        parts.append(f"{name}: {error['msg']}")
+    return "invalid setting " + "; ".join(parts)
+
+
+def masked(settings: Settings) -> dict[str, Any]:
+    """The effective settings as a flat dict with every secret masked."""
+    flat: dict[str, Any] = {}
+
+    def walk(prefix: str, model: BaseModel) -> None:
+        for name in type(model).model_fields:
+            value = getattr(model, name)
+            key = f"{prefix}{name}"
+            if isinstance(value, BaseModel):
+                walk(key + ".", value)
+            elif isinstance(value, SecretStr):
+                flat[key] = "********"
+            elif key == "database_url" and value and "@" in str(value):
+                flat[key] = mask_url(str(value))
+            else:
+                flat[key] = value
+    walk("", settings)
+    return flat
+
+
+def mask_url(url: str) -> str:
+    """Hide the password in a URL like postgresql://user:secret@host/db."""
+    scheme, _, rest = url.partition("://")
+    credentials, _, host = rest.rpartition("@")
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:********@{host}"

@@ -1,0 +1,82 @@
+"""Chroma access: on disk by default, a Chroma server when `LEERROUTE_CHROMA_URL` is set.
+
+We always pass our own embeddings; Chroma's built-in default embedding function
+would download a model at first use, which fails offline.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlparse
+
+from bot.settings import Settings
+
+CHUNKS = "leerroute-chunks"
+ROLES = "leerroute-roles"
+
+
+class StoreError(Exception):
+    """The vector store cannot be reached or holds vectors of another model."""
+
+
+def chroma_client(settings: Settings) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        try:
+            return chromadb.HttpClient(
+                host=url.hostname or "127.0.0.1",
+                port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https",
+                settings=chroma_settings,
+            )
+        except Exception as exc:  # chromadb raises plain ValueError/ConnectError here
+            raise StoreError(f"cannot reach the Chroma server at {settings.chroma_url}: {exc}") from None
+    settings.chroma_path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+
+
+def open_collection(client: Any, name: str, model_id: str, create: bool = True) -> Any:
+    """Open (or create) a collection, refusing one built with another embedding model."""
+    if create:
+        collection = client.get_or_create_collection(
+            name,
+            embedding_function=None,
+            metadata={"hnsw:space": "cosine", "embedding_model": model_id},
+        )
+    else:
+        try:
+            collection = client.get_collection(name, embedding_function=None)
+        except Exception:
+            return None
+    stored = (collection.metadata or {}).get("embedding_model")
+    if stored and stored != model_id:
+        raise StoreError(
+            f"the index was built with embedding model '{stored}' but the settings use "
+            f"'{model_id}'; run `leerroute ingest --rebuild` to re-embed everything"
+        )
+    return collection
+
+
+def drop_collection(client: Any, name: str) -> None:
+    try:
+        client.delete_collection(name)
+    except Exception:  # absent already: nothing to drop
+        pass
+
+
+def all_records(collection: Any, include: list[str]) -> dict[str, Any]:
+    """Everything in a collection, fetched in pages (Chroma caps one `get`)."""
+    out: dict[str, list[Any]] = {"ids": [], **{key: [] for key in include}}
+    offset, page = 0, 1000
+    while True:
+        batch = collection.get(include=include, limit=page, offset=offset)
+        out["ids"].extend(batch["ids"])
+        for key in include:
+            out[key].extend(batch[key] if batch[key] is not None else [])
+        if len(batch["ids"]) < page:
+            return out
+        offset += page

@@ -1,0 +1,1 @@
+"""Ingestion: documents → chunks → vectors in Chroma (plus the role cards for routing)."""
