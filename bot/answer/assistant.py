@@ -20,6 +20,12 @@ from bot.knowledge import Knowledge, Role
 
 log = logging.getLogger(__name__)
 
+# Requests for creative or unrelated work: not what an assistant for learning routes does.
+TASK_REQUEST = re.compile(
+    r"\b(write|schrijf|dicht|compose|maak|make|generate|genereer)\b.*\b(poem|gedicht|limerick|song|lied|liedje"
+    r"|verhaal|story|grap|mop|joke|essay|script|code|programma in|haiku|rap)\b"
+    r"|\b(vertel|tell)\b.*\b(mop|grap|joke)\b"
+)
 ROLE_QUESTION = re.compile(r"\b(doet|doen|does|do|taak|taken|rol|role|tasks?)\b")
 
 
@@ -82,6 +88,7 @@ class Assistant:
     # shares a content word with it; calibrated on the dev set's out-of-scope questions.
     min_passage_similarity = 0.82
     min_passage_similarity_no_overlap = 0.88
+    min_coverage = 0.5  # share of the question's (idf-weighted) words the passages contain
 
     def __init__(
         self,
@@ -105,6 +112,7 @@ class Assistant:
         self.top_k = top_k
         self.today = today
         self.titles = retriever.titles()
+        self.other_subjects = _other_subjects(retriever.metas, knowledge.programme.source.document)
 
     def answer(self, question: str, history: list[Turn] | None = None) -> Answer:
         started = time.perf_counter()
@@ -119,7 +127,15 @@ class Assistant:
             return self._empty(question, language)
         today = self.today or dt.date.today()
         previous = history[-1] if history else None
-        fact_query = facts.parse(question, self.knowledge.programme, today, previous.facts if previous else None)
+        if TASK_REQUEST.search(question.lower()):
+            return self._unknown(question, language)
+        fact_query = facts.parse(
+            question,
+            self.knowledge.programme,
+            today,
+            previous.facts if previous else None,
+            self.other_subjects,
+        )
         search_text = question
         if previous and _leans_on(question):
             search_text = f"{previous.question} {question}"
@@ -156,17 +172,18 @@ class Assistant:
             parts.append(compose.role_description(described, language))
             sources.append(self._role_source(described.id))
             kind = "role"
-        if not parts and evidence:
+        informational = bool(FACT_CUES.search(fold(question)) or WH_QUESTION.search(fold(question)))
+        if evidence and (not parts or (kind == "route" and informational and not route.help_cue)):
+            # "Hoe heet het Ambitieakkoord van de bestuursadviseurs?" wants the passage
+            # first, and the role second.
             tokenize = self.retriever.tokenizer
-            parts.append(compose.passages_text(search_text, evidence, language, tokenize))
+            parts.insert(0, compose.passages_text(search_text, evidence, language, tokenize))
             sources.extend(
                 self._passage_sources(compose.best_sentences(search_text, evidence, tokenize=tokenize))
             )
         grounded = bool(parts)
         if not grounded:
-            fallback = self.knowledge.hulplijnen.role(self.fallback_role)
-            parts.append(compose.unknown_text(fallback, language))
-            kind = "unknown"
+            return self._unknown(question, language, fact_query)
 
         text = "\n\n".join(parts)
         generated = False
@@ -203,7 +220,19 @@ class Assistant:
         terms = set(content_terms(question))
         tokenizer = self.retriever.tokenizer
         query_tokens = set(tokenizer(question))
-        good = []
+        good: list[Passage] = []
+        if query_tokens and detect_language(question) == "nl":
+            # The passages must cover what the question is about: a Dutch question whose
+            # rare words ("salarisschaal", "kantine") appear nowhere is not answered by them.
+            found: set[str] = set()
+            for passage in passages[:3]:
+                found |= set(tokenizer(f"{passage.title} {passage.section} {passage.text}"))
+            unknown_topic = any(
+                len(token) >= 9 and not self.retriever.document_frequency.get(token)
+                for token in query_tokens
+            )
+            if unknown_topic or self.retriever.coverage(query_tokens, found) < self.min_coverage:
+                return []
         for passage in passages:
             searchable = f"{passage.title} {passage.section} {passage.text}"
             overlap = query_tokens & set(tokenizer(searchable))
@@ -212,6 +241,21 @@ class Assistant:
             ):
                 good.append(passage)
         return good[: self.top_k]
+
+    def _unknown(self, question: str, language: str, fact_query: facts.FactQuery | None = None) -> Answer:
+        """Honest: the sources do not say; point to a person instead of guessing."""
+        fallback = self.knowledge.hulplijnen.role(self.fallback_role)
+        return Answer(
+            question=question,
+            text=compose.unknown_text(fallback, language),
+            language=language,
+            grounded=False,
+            route=Route(None, 0.0, 0.0),
+            role_name=None,
+            sources=[],
+            kind="unknown",
+            turn=Turn(question=question, facts=fact_query),
+        )
 
     def _empty(self, question: str, language: str) -> Answer:
         text = (
@@ -269,3 +313,19 @@ def _unique(sources: list[Source]) -> list[Source]:
             seen.add(source)
             out.append(source)
     return out
+
+
+WH_QUESTION = re.compile(r"^\s*(hoe heet|hoe|wat|welk|welke|waarom|waarmee|waarover|what|how|which|why)\b")
+
+
+def _other_subjects(metas: list[dict[str, Any]], programme_document: str) -> tuple[str, ...]:
+    """Place names of the other documents' organisations ("den haag", "haarlem")."""
+    subjects = set()
+    for meta in metas:
+        if str(meta.get("path", "")).endswith(programme_document):
+            continue
+        organisation = fold(str(meta.get("organisation", "")))
+        name = re.sub(r"\b(gemeente|municipality of)\b", "", organisation).strip()
+        if name and meta.get("kind") != "programme" and len(name) >= 4 and " en " not in name:
+            subjects.add(name)
+    return tuple(sorted(subjects))

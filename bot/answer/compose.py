@@ -54,7 +54,7 @@ def best_sentences(
         context = set(tokenize(f"{passage.title} {passage.section}"))
         for sentence in SENTENCE.split(passage.text):
             sentence = sentence.strip(" -•*#|>")
-            if len(sentence) < 25 or sentence.count("|") > 2:
+            if len(sentence) < 25 or sentence.count("|") > 2 or re.match(r"^\d+[.)]\s", sentence):
                 continue
             shared = terms & set(tokenize(sentence))
             overlap = sum(0.3 if term in context else 1.0 for term in shared)
@@ -64,7 +64,31 @@ def best_sentences(
     scored.sort(key=lambda item: (-item[0], item[1]))
     chosen = [item for item in scored[:limit] if item[0] > 0] or scored[:1]
     chosen.sort(key=lambda item: item[1])  # keep the document's own order
-    return [(passage, sentence) for _, _, passage, sentence in chosen]
+    picked = []
+    for _, _, passage, sentence in chosen:
+        if sentence.endswith(":"):
+            sentence += "\n" + "\n".join(f"• {item}" for item in _list_after(passage.text, sentence))
+        picked.append((passage, sentence))
+    return picked
+
+
+def _list_after(text: str, sentence: str, limit: int = 8) -> list[str]:
+    """The list items that follow a sentence ending in ':' in the passage."""
+    start = text.find(sentence.splitlines()[0])
+    if start < 0:
+        return []
+    items = []
+    for line in text[start + len(sentence) :].splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        match = re.match(r"^(?:[-*•]|\d+[.)])\s+(.*)", line)
+        if not match:
+            break
+        items.append(match.group(1).strip())
+        if len(items) == limit:
+            break
+    return items
 
 
 def passages_text(

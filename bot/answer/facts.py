@@ -39,10 +39,16 @@ NAMED_SESSIONS = [
     ("consultatie", r"\bconsultatie\s?(?:bijeenkomst|bijeenkomsten)\b|\bconsultation meeting"),
 ]
 NEXT = r"\bvolgende\b|\bnext\b|\beerstvolgende\b|\bupcoming\b"
+LAST = r"\b(?:laatste|last|final|zesde|sixth) (?:werk)?atelier|\b(?:laatste|last|final) workshop|\blast (?:werk)?atelier"
+# A kind named without a number ("de masterclasses", "alle werkateliers") means all of them.
+ALL_OF_KIND = [
+    ("werkatelier", r"\b(?:de|alle|all|the)\s+(?:werk)?ateliers\b|\b(?:de|alle|all|the)\s+workshops\b"),
+    ("masterclass", r"\bmaster\s?classes\b"),
+]
 
 ASPECTS: dict[str, str] = {
     "when": r"\bwanneer|\bdatum|\bdata\b|\bwelke dag|\bhoe laat|\bwhen\b|\bdate|\bschedule|\bplanning|\brooster",
-    "theme": r"\bthema|\bonderwerp|\bwaarover|\bgaat .*\bover\b|\binhoud|\babout\b|\btopic|\btheme|\bleer je|\bcentraal",
+    "theme": r"\bthema|\bonderwerp|\bwaarover|\bgaat .*\bover\b|\bgaan .*\bover\b|\binhoud|\babout\b|\btopic|\btheme|\bleer je|\bcentraal|\bwat doe (?:je|we|ik)|\bwat gebeurt|\bwhat happens|\bwhat do (?:we|you|i) do",
     "where": r"\bwaar\b|\blocatie|\bplaats\b|\bwhere\b|\blocation|\bvenue|\badres",
     "cost": r"\bkost|\bprijs|\beuro\b|\bbetal|\bcost|\bprice|\bfee\b|\bbijdrage",
     "admission": r"\btoelat|\bvooropleiding|\bvoorwaarden|\beisen\b|\bvereist|\brequirement|\badmission|\beligib|\bwerkervaring|\bmag ik meedoen",
@@ -83,10 +89,20 @@ def _number(token: str) -> int | None:
 
 
 def parse(
-    question: str, programme: Programme, today: dt.date, previous: FactQuery | None = None
+    question: str,
+    programme: Programme,
+    today: dt.date,
+    previous: FactQuery | None = None,
+    other_subjects: tuple[str, ...] = (),
 ) -> FactQuery | None:
-    """What a question asks of the programme, or None when it asks nothing of it."""
+    """What a question asks of the programme, or None when it asks nothing of it.
+
+    `other_subjects` are names of other organisations in the knowledge (Den Haag,
+    Haarlem...): "hoe lang duurde het programma van Den Haag?" is not about this one.
+    """
     text = fold(question)
+    if any(re.search(rf"\b{re.escape(subject)}\b", text) for subject in other_subjects):
+        return None
     query = FactQuery()
     for kind, pattern in SESSION_PATTERNS:
         for match in re.finditer(pattern, text):
@@ -99,6 +115,13 @@ def parse(
             session = programme.session(kind)
             if session and session not in query.sessions:
                 query.sessions.append(session)
+    if re.search(LAST, text):
+        last = programme.sessions_of("werkatelier")[-1:]
+        query.sessions.extend(session for session in last if session not in query.sessions)
+    if not query.sessions:
+        for kind, pattern in ALL_OF_KIND:
+            if re.search(pattern, text):
+                query.sessions.extend(programme.sessions_of(kind))
     if re.search(NEXT, text) and re.search(r"atelier|workshop|bijeenkomst|meeting|session|masterclass", text):
         query.next_session = True
     for aspect, pattern in ASPECTS.items():
@@ -111,7 +134,7 @@ def parse(
     if query.sessions and "where" in query.aspects:
         query.aspects.add("where")
     if "count_werkatelier" in query.aspects or "count_masterclass" in query.aspects:
-        query.sessions = []
+        query.sessions = [s for s in query.sessions if s.number is not None and re.search(rf"\b{s.number}\b", text)]
     if follow_up and previous is not None:
         # "en werkatelier 5?" keeps the question; "en het thema?" keeps the session.
         if query.sessions and not (query.aspects & {"when", "theme", "where"}):
@@ -120,7 +143,7 @@ def parse(
             query.sessions = list(previous.sessions)
     session_aspects = {"when", "theme", "where"}
     if not query.sessions and not query.next_session:
-        query.aspects -= session_aspects
+        query.aspects -= session_aspects - {"where"}  # "waar is de leergang?" is about the programme
     if query.empty:
         return None
     return query

@@ -54,9 +54,14 @@ class Retriever:
         searchable = [self._searchable(i) for i in range(len(self.ids))]
         self.tokenizer = Tokenizer.for_corpus(searchable)
         self.bm25: bm25s.BM25 | None = None
+        tokenized = [self.tokenizer(text) for text in searchable]
+        self.document_frequency: dict[str, int] = {}
+        for tokens in tokenized:
+            for token in set(tokens):
+                self.document_frequency[token] = self.document_frequency.get(token, 0) + 1
         if self.ids:
             self.bm25 = bm25s.BM25(k1=1.2, b=0.75)
-            self.bm25.index([self.tokenizer(text) for text in searchable], show_progress=False)
+            self.bm25.index(tokenized, show_progress=False)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -67,6 +72,15 @@ class Retriever:
 
     def titles(self) -> dict[str, str]:
         return {str(meta.get("path")): str(meta.get("title", "")) for meta in self.metas}
+
+    def coverage(self, query_tokens: set[str], found: set[str]) -> float:
+        """The idf-weighted share of the query's tokens that occur in `found`."""
+        total = sum(self.idf(token) for token in query_tokens)
+        return sum(self.idf(token) for token in query_tokens & found) / total if total else 0.0
+
+    def idf(self, token: str) -> float:
+        n = len(self.ids)
+        return float(np.log((n + 1) / (self.document_frequency.get(token, 0) + 0.5)))
 
     def keyword_scores(self, question: str) -> np.ndarray:
         scores = np.zeros(len(self.ids), dtype=np.float32)

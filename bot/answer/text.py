@@ -17,7 +17,8 @@ STOPWORDS = frozenset(
     men mijn mij me onze ons hun haar zijn jouw uw er hier daar niet geen nog al ook maar wel
     zo heel erg veel meer meest even eens iets iemand niets alles elk elke ieder iedere dus
     want toch nu graag eigenlijk gewoon even hoi hallo hey dag doe doet doen gaat gaan
-    ga krijg krijgen vind vindt zit zitten staat staan laat
+    ga krijg krijgen vind vindt zit zitten staat staan laat hoeveel heet noem vertel precies
+    many much tell whats
     the a an and or of in on at to for with by from about into over under after as than that
     this these those what who whom where when how why which is are was were be been being am
     do does did have has had can could may might must shall should will would i you he she
