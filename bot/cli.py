@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
@@ -77,8 +78,12 @@ def config() -> None:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders; default: the knowledge dir.")] = None,
-    rebuild: Annotated[bool, typer.Option(help="Drop the index and embed everything again.")] = False,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Files or folders; default: the knowledge dir.")
+    ] = None,
+    rebuild: Annotated[
+        bool, typer.Option(help="Drop the index and embed everything again.")
+    ] = False,
 ) -> None:
     """Embed the knowledge base into Chroma, incrementally."""
     from ingest.index import Indexer
@@ -90,8 +95,12 @@ def ingest(
     with friendly_errors():
         indexer = Indexer(svc.settings, svc.embedder, svc.chroma)
         with Progress(
-            TextColumn("embedding"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=err, transient=True,
+            TextColumn("embedding"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
         ) as bar:
             task = bar.add_task("embed", total=0)
 
@@ -105,9 +114,13 @@ def ingest(
     for line in summary.skipped:
         err.print(f"[yellow]skipped:[/] {line}", highlight=False)
     for line in summary.failed:
-        err.print(f"[red]failed:[/] {line} (the previous version stays in the index)", highlight=False)
+        err.print(
+            f"[red]failed:[/] {line} (the previous version stays in the index)", highlight=False
+        )
     if not summary.changed:
-        console.print(f"Nothing changed: {summary.files_unchanged} files up to date, nothing re-embedded ({summary.seconds:.1f} s).")
+        console.print(
+            f"Nothing changed: {summary.files_unchanged} files up to date, nothing re-embedded ({summary.seconds:.1f} s)."
+        )
     else:
         console.print(
             f"Indexed {summary.files_indexed} of {summary.files_seen} files "
@@ -123,7 +136,8 @@ def _print_answer(answer: Any) -> None:
     console.print(answer.text, highlight=False, markup=False)
     if answer.route.role and not answer.route.clarify:
         console.print(
-            f"[dim]route: {answer.route.role} (confidence {answer.route.confidence:.2f})[/]", highlight=False
+            f"[dim]route: {answer.route.role} (confidence {answer.route.confidence:.2f})[/]",
+            highlight=False,
         )
     for source in answer.sources:
         section = f" — {source.section}" if source.section else ""
@@ -132,7 +146,9 @@ def _print_answer(answer: Any) -> None:
 
 @app.command()
 def ask(
-    question: Annotated[str | None, typer.Argument(help="The question; with --json and none, read stdin.")] = None,
+    question: Annotated[
+        str | None, typer.Argument(help="The question; with --json and none, read stdin.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per question.")] = False,
 ) -> None:
     """Answer one question (or, with --json and no question, one per line of stdin)."""
@@ -185,7 +201,9 @@ def run_chat(assistant: Any, input_fn: Callable[[str], str]) -> None:
 
 @app.command("eval")
 def evaluate_command(
-    question_set: Annotated[Path, typer.Option("--set", help="A question set like tests/data/dev.yaml.")] = DEFAULT_EVAL_SET,
+    question_set: Annotated[
+        Path, typer.Option("--set", help="A question set like tests/data/dev.yaml.")
+    ] = DEFAULT_EVAL_SET,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Score routing, knowledge and out-of-scope answers on a question set."""
@@ -203,16 +221,115 @@ def evaluate_command(
         return
     table = Table("measure", "value", box=None)
     counts = report["counts"]
-    table.add_row("routing accuracy", f"{report['routing_accuracy']:.1%} ({counts['routing'][0]}/{counts['routing'][1]})")
-    table.add_row("knowledge hit rate", f"{report['knowledge_hit_rate']:.1%} ({counts['knowledge'][0]}/{counts['knowledge'][1]})")
+    table.add_row(
+        "routing accuracy",
+        f"{report['routing_accuracy']:.1%} ({counts['routing'][0]}/{counts['routing'][1]})",
+    )
+    table.add_row(
+        "knowledge hit rate",
+        f"{report['knowledge_hit_rate']:.1%} ({counts['knowledge'][0]}/{counts['knowledge'][1]})",
+    )
     table.add_row(
         "out-of-scope refusals",
         f"{report['out_of_scope_refusal_rate']:.1%} ({counts['out_of_scope'][0]}/{counts['out_of_scope'][1]})",
     )
-    table.add_row("latency p50 / p95", f"{report['latency_ms']['p50']} ms / {report['latency_ms']['p95']} ms")
+    table.add_row(
+        "latency p50 / p95", f"{report['latency_ms']['p50']} ms / {report['latency_ms']['p95']} ms"
+    )
     console.print(table)
     for miss in report["misses"]:
-        console.print(f"[red]miss[/] [{miss['group']}] {miss['question']}\n  expected {miss['expected']}\n  got      {miss['got']}", highlight=False, markup=True)
+        console.print(
+            f"[red]miss[/] [{miss['group']}] {miss['question']}\n  expected {miss['expected']}\n  got      {miss['got']}",
+            highlight=False,
+            markup=True,
+        )
+
+
+@app.command()
+def serve(
+    http: Annotated[
+        bool, typer.Option("--http", help="Serve the Events API over HTTP instead of Socket Mode.")
+    ] = False,
+    host: Annotated[str, typer.Option(help="Address to bind (HTTP mode).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to bind (HTTP mode).")] = 3000,
+) -> None:
+    """Run the Slack app: Socket Mode when SLACK_APP_TOKEN is set, or --http."""
+    svc = services()
+    with friendly_errors():
+        run_slack(svc, http=http, host=host, port=port)
+
+
+def run_slack(svc: Any, http: bool, host: str, port: int) -> None:
+    import signal
+    import threading
+
+    from bot.slack.app import SlackConfigError, create_app
+
+    slack = svc.settings.slack
+    if not http and slack.app_token is None:
+        fail("set SLACK_APP_TOKEN for Socket Mode, or use --http with SLACK_SIGNING_SECRET")
+    if http and slack.signing_secret is None:
+        fail("--http needs SLACK_SIGNING_SECRET to verify Slack's requests")
+    # Load the index, the model and the database before Slack sends anything.
+    _ = svc.assistant, svc.db
+    try:
+        bolt = create_app(svc.settings, svc)
+    except SlackConfigError as exc:
+        fail(str(exc))
+    except Exception as exc:  # bolt calls auth.test here: a bad token or unreachable Slack
+        fail(f"cannot connect to Slack at {slack.api_url}: {type(exc).__name__}: {str(exc)[:200]}")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    scheduler = svc.start_scheduler(bolt.client, stop)
+    if http:
+        from bot.slack.server import serve_http
+
+        server = serve_http(bolt, host, port, svc.check_health)
+        console.print(
+            f"Leerroute serves Slack on http://{host}:{server.server_address[1]}/slack/events"
+        )
+        with contextlib.suppress(KeyboardInterrupt):
+            stop.wait()
+        server.shutdown()
+    else:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        assert slack.app_token is not None
+        handler = SocketModeHandler(bolt, app_token=slack.app_token.get_secret_value())
+        handler.connect()
+        console.print("Leerroute is connected to Slack over Socket Mode.")
+        with contextlib.suppress(KeyboardInterrupt):
+            stop.wait()
+        handler.close()
+    stop.set()
+    if scheduler is not None:
+        scheduler.join(timeout=5)
+
+
+@app.command()
+def start() -> None:
+    """Bring the index up to date, then serve Slack when tokens are set, else chat here."""
+    loaded = settings()
+    from bot.services import build_services
+    from ingest.index import Indexer
+
+    svc = build_services(loaded)
+    with friendly_errors():
+        summary = Indexer(svc.settings, svc.embedder, svc.chroma).run()
+        for line in summary.failed:
+            err.print(f"[red]failed:[/] {line}", highlight=False)
+        if summary.changed:
+            console.print(
+                f"Index updated: {summary.chunks_added} chunks added, {summary.chunks_removed} removed."
+            )
+        slack = loaded.slack
+        if slack.bot_token and slack.app_token:
+            run_slack(svc, http=False, host="127.0.0.1", port=0)
+        elif slack.bot_token and slack.signing_secret:
+            run_slack(svc, http=True, host="127.0.0.1", port=3000)
+        else:
+            console.print("[dim]No Slack tokens configured: starting the terminal chat.[/]")
+            run_chat(svc.assistant, input_fn=console.input)
 
 
 def main() -> None:

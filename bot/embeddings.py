@@ -65,8 +65,8 @@ class OpenAIEmbeddingsAdapter(Embeddings):
         key = settings.openai.api_key
         self._inner = OpenAIEmbeddings(
             model=settings.embeddings.model,
-            api_key=key,
-            base_url=settings.openai.base_url,
+            openai_api_key=key,
+            openai_api_base=settings.openai.base_url,
             # The default length check downloads tiktoken files: impossible offline.
             check_embedding_ctx_length=False,
             max_retries=2,

@@ -44,7 +44,11 @@ class EvalReport:
             "routing_accuracy": round(self.rate(self.routing), 4),
             "knowledge_hit_rate": round(self.rate(self.knowledge), 4),
             "out_of_scope_refusal_rate": round(self.rate(self.out_of_scope), 4),
-            "counts": {"routing": self.routing, "knowledge": self.knowledge, "out_of_scope": self.out_of_scope},
+            "counts": {
+                "routing": self.routing,
+                "knowledge": self.knowledge,
+                "out_of_scope": self.out_of_scope,
+            },
             "latency_ms": {
                 "p50": round(self.percentile(0.5), 1),
                 "p95": round(self.percentile(0.95), 1),
@@ -65,7 +69,9 @@ def load_set(path: Path) -> dict[str, list[dict[str, Any]]]:
         raise EvalSetError(f"{path}: cannot read the question set ({type(exc).__name__})") from None
     if not isinstance(data, dict):
         raise EvalSetError(f"{path}: expected the groups routing, knowledge and out_of_scope")
-    return {group: list(data.get(group) or []) for group in ("routing", "knowledge", "out_of_scope")}
+    return {
+        group: list(data.get(group) or []) for group in ("routing", "knowledge", "out_of_scope")
+    }
 
 
 def cites(answer: Answer, source: str) -> bool:
@@ -85,7 +91,9 @@ def evaluate(assistant: Assistant, question_set: dict[str, list[dict[str, Any]]]
         if answer.route.role in expected and not answer.route.clarify:
             hits += 1
         else:
-            got = f"{answer.route.role} (clarify)" if answer.route.clarify else str(answer.route.role)
+            got = (
+                f"{answer.route.role} (clarify)" if answer.route.clarify else str(answer.route.role)
+            )
             report.misses.append(Miss("routing", item["q"], "/".join(expected), got))
     report.routing = (hits, total)
     hits = total = 0
@@ -100,7 +108,12 @@ def evaluate(assistant: Assistant, question_set: dict[str, list[dict[str, Any]]]
         else:
             cited = ", ".join(s.path for s in answer.sources) or "none"
             report.misses.append(
-                Miss("knowledge", item["q"], f"/{item['expect']}/ from {item.get('source')}", f"{answer.text[:160]!r} [{cited}]")
+                Miss(
+                    "knowledge",
+                    item["q"],
+                    f"/{item['expect']}/ from {item.get('source')}",
+                    f"{answer.text[:160]!r} [{cited}]",
+                )
             )
     report.knowledge = (hits, total)
     hits = total = 0
@@ -111,6 +124,8 @@ def evaluate(assistant: Assistant, question_set: dict[str, list[dict[str, Any]]]
         if not answer.grounded:
             hits += 1
         else:
-            report.misses.append(Miss("out_of_scope", item["q"], "grounded: false", answer.text[:160]))
+            report.misses.append(
+                Miss("out_of_scope", item["q"], "grounded: false", answer.text[:160])
+            )
     report.out_of_scope = (hits, total)
     return report

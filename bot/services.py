@@ -11,8 +11,14 @@ from bot.answer.assistant import Assistant
 from bot.answer.llm import build_generator
 from bot.answer.retrieve import Retriever
 from bot.answer.route import Router
+from bot.db import Database, check, create_db_engine, upgrade
 from bot.embeddings import Embedder, build_embeddings
 from bot.knowledge import Knowledge, load_knowledge
+from bot.monitor.record import Recorder, pseudonym_key
+from bot.questions import QuestionService
+from bot.reflection.participants import Participants
+from bot.reflection.portfolio import Portfolio
+from bot.reflection.scheduler import Reflection
 from bot.settings import Settings
 from bot.store import CHUNKS, ROLES, StoreError, chroma_client, open_collection
 
@@ -41,6 +47,54 @@ class Services:
     @cached_property
     def chroma(self) -> Any:
         return chroma_client(self.settings)
+
+    @cached_property
+    def db(self) -> Database:
+        engine = create_db_engine(self.settings)
+        upgrade(engine)
+        return Database(engine)
+
+    @cached_property
+    def recorder(self) -> Recorder:
+        return Recorder(self.db, pseudonym_key(self.settings))
+
+    @cached_property
+    def questions(self) -> QuestionService:
+        return QuestionService(self.assistant, self.recorder)
+
+    @cached_property
+    def participants(self) -> Participants:
+        return Participants(self.db)
+
+    @cached_property
+    def portfolio(self) -> Portfolio:
+        return Portfolio(self.db, self.knowledge.programme)
+
+    @cached_property
+    def reflection(self) -> Reflection:
+        return Reflection(self)
+
+    def monitor_summary(self) -> list[str]:
+        from bot.monitor.report import summary_lines
+
+        return summary_lines(self.db, self.settings.monitor.k_anonymity)
+
+    def start_scheduler(self, client: Any, stop: Any) -> Any:
+        """The reflection scheduler in a background thread (one tick a minute), or None."""
+        from bot.reflection.scheduler import start_scheduler
+
+        return start_scheduler(self, client, stop)
+
+    def check_health(self) -> tuple[bool, str]:
+        """Whether the index and the database answer; the reason when they do not."""
+        try:
+            check(self.db.engine)
+            if len(self.assistant.retriever) == 0:
+                return False, "the index holds no documents"
+            self.assistant.retriever.collection.count()
+        except Exception as exc:  # health reports every failure as a reason, never raises
+            return False, f"{type(exc).__name__}: {str(exc)[:200]}"
+        return True, "ok"
 
     @cached_property
     def assistant(self) -> Assistant:

@@ -8,6 +8,7 @@ Slack and OpenAI keep their conventional variable names (`SLACK_BOT_TOKEN`,
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -117,6 +118,32 @@ class AnswerSettings(BaseModel):
     )
 
 
+class ReflectionSettings(BaseModel):
+    enabled: bool = Field(True, description="Run the reflection scheduler inside `serve`.")
+    timezone: str = Field("Europe/Amsterdam", description="Time zone of send time and quiet hours.")
+    send_time: dt.time = Field(dt.time(9, 30), description="Local time prompts become due.")
+    quiet_start: dt.time = Field(
+        dt.time(18, 0), description="From this local time nothing is sent..."
+    )
+    quiet_end: dt.time = Field(dt.time(8, 0), description="...until this local time.")
+    after_days: int = Field(1, ge=0, le=10, description="Working days after an atelier: look back.")
+    before_days: int = Field(2, ge=1, le=10, description="Working days before an atelier: prepare.")
+    catch_up_hours: int = Field(
+        48, ge=0, le=720, description="Prompts missed by less are still sent."
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone '{value}'") from None
+        return value
+
+
 class MonitorSettings(BaseModel):
     hr_admins: list[str] = Field(
         default_factory=list, description="Slack user ids that see the HR monitoring summary."
@@ -166,12 +193,13 @@ class Settings(BaseSettings):
     )
     log_level: str = Field("INFO", description="Logging level.")
 
-    slack: SlackSettings = Field(default_factory=SlackSettings)
-    openai: OpenAISettings = Field(default_factory=OpenAISettings)
-    llm: LlmSettings = Field(default_factory=LlmSettings)
-    embeddings: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
-    answer: AnswerSettings = Field(default_factory=AnswerSettings)
-    monitor: MonitorSettings = Field(default_factory=MonitorSettings)
+    slack: SlackSettings = Field(default_factory=lambda: SlackSettings())
+    openai: OpenAISettings = Field(default_factory=lambda: OpenAISettings())
+    llm: LlmSettings = Field(default_factory=lambda: LlmSettings())
+    embeddings: EmbeddingSettings = Field(default_factory=lambda: EmbeddingSettings())
+    answer: AnswerSettings = Field(default_factory=lambda: AnswerSettings())
+    monitor: MonitorSettings = Field(default_factory=lambda: MonitorSettings())
+    reflection: ReflectionSettings = Field(default_factory=lambda: ReflectionSettings())
 
     @field_validator("log_level")
     @classmethod
@@ -237,6 +265,7 @@ def masked(settings: Settings) -> dict[str, Any]:
                 flat[key] = mask_url(str(value))
             else:
                 flat[key] = value
+
     walk("", settings)
     return flat
 

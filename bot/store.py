@@ -6,6 +6,7 @@ would download a model at first use, which fails offline.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 from urllib.parse import urlparse
 
@@ -34,7 +35,9 @@ def chroma_client(settings: Settings) -> Any:
                 settings=chroma_settings,
             )
         except Exception as exc:  # chromadb raises plain ValueError/ConnectError here
-            raise StoreError(f"cannot reach the Chroma server at {settings.chroma_url}: {exc}") from None
+            raise StoreError(
+                f"cannot reach the Chroma server at {settings.chroma_url}: {exc}"
+            ) from None
     settings.chroma_path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
 
@@ -62,10 +65,8 @@ def open_collection(client: Any, name: str, model_id: str, create: bool = True) 
 
 
 def drop_collection(client: Any, name: str) -> None:
-    try:
+    with contextlib.suppress(Exception):  # absent already: nothing to drop
         client.delete_collection(name)
-    except Exception:  # absent already: nothing to drop
-        pass
 
 
 def all_records(collection: Any, include: list[str]) -> dict[str, Any]:

@@ -74,7 +74,9 @@ class Answer:
                 "name": self.role_name,
                 "confidence": round(self.route.confidence, 3) if self.route.role else 0.0,
                 "clarify": self.route.clarify,
-                "candidates": [role for role, _ in self.route.candidates] if self.route.clarify else [],
+                "candidates": [role for role, _ in self.route.candidates]
+                if self.route.clarify
+                else [],
             },
             "sources": [source.as_dict() for source in self.sources],
             "latency_ms": round(self.latency_ms, 1),
@@ -179,7 +181,9 @@ class Assistant:
             tokenize = self.retriever.tokenizer
             parts.insert(0, compose.passages_text(search_text, evidence, language, tokenize))
             sources.extend(
-                self._passage_sources(compose.best_sentences(search_text, evidence, tokenize=tokenize))
+                self._passage_sources(
+                    compose.best_sentences(search_text, evidence, tokenize=tokenize)
+                )
             )
         grounded = bool(parts)
         if not grounded:
@@ -200,7 +204,9 @@ class Assistant:
             )
             if generated_text:
                 text, generated = generated_text, True
-                sources = _unique(sources + self._passage_sources([(p, "") for p in evidence[: self.top_k]]))
+                sources = _unique(
+                    sources + self._passage_sources([(p, "") for p in evidence[: self.top_k]])
+                )
         turn = Turn(question=question, facts=fact_query, role=route.role)
         return Answer(
             question=question,
@@ -242,7 +248,9 @@ class Assistant:
                 good.append(passage)
         return good[: self.top_k]
 
-    def _unknown(self, question: str, language: str, fact_query: facts.FactQuery | None = None) -> Answer:
+    def _unknown(
+        self, question: str, language: str, fact_query: facts.FactQuery | None = None
+    ) -> Answer:
         """Honest: the sources do not say; point to a person instead of guessing."""
         fallback = self.knowledge.hulplijnen.role(self.fallback_role)
         return Answer(
@@ -263,7 +271,9 @@ class Assistant:
             if language == "en"
             else "Stel gerust een vraag, bijvoorbeeld: “Wie kan ik benaderen bij een teamconflict?” of “Wanneer is werkatelier 4?”"
         )
-        return Answer(question, text, language, False, Route(None, 0.0, 0.0), None, [], kind="empty")
+        return Answer(
+            question, text, language, False, Route(None, 0.0, 0.0), None, [], kind="empty"
+        )
 
     def _programme_source(self, query: facts.FactQuery) -> Source:
         """The brochure, at the section of the session asked about when there is one."""
@@ -276,7 +286,9 @@ class Assistant:
                 if meta.get("path") == path and label in str(meta.get("section", "")).lower():
                     section = str(meta["section"])
                     break
-        return Source(path=path, title=self.titles.get(path, self.knowledge.programme.title), section=section)
+        return Source(
+            path=path, title=self.titles.get(path, self.knowledge.programme.title), section=section
+        )
 
     def _described_role(self, question: str) -> Role | None:
         """A role the question asks about by name ("wat doet een programmaregisseur?")."""
@@ -293,7 +305,9 @@ class Assistant:
     def _role_source(self, role_id: str) -> Source:
         ref = self.knowledge.hulplijnen.role(role_id).source
         path = f"documents/{ref.document}"
-        return Source(path=path, title=self.titles.get(path, ref.document), section=ref.section or "")
+        return Source(
+            path=path, title=self.titles.get(path, ref.document), section=ref.section or ""
+        )
 
     def _passage_sources(self, picked: list[tuple[Passage, str]]) -> list[Source]:
         return [Source(p.path, p.title, p.section) for p, _ in picked]
@@ -302,7 +316,9 @@ class Assistant:
 def _leans_on(question: str) -> bool:
     """A short or 'en ...?' question leans on the previous turn."""
     lowered = question.lower().strip()
-    return len(content_terms(question)) <= 2 or lowered.startswith(("en ", "and ", "what about", "hoe zit het"))
+    return len(content_terms(question)) <= 2 or lowered.startswith(
+        ("en ", "and ", "what about", "hoe zit het")
+    )
 
 
 def _unique(sources: list[Source]) -> list[Source]:
@@ -315,7 +331,9 @@ def _unique(sources: list[Source]) -> list[Source]:
     return out
 
 
-WH_QUESTION = re.compile(r"^\s*(hoe heet|hoe|wat|welk|welke|waarom|waarmee|waarover|what|how|which|why)\b")
+WH_QUESTION = re.compile(
+    r"^\s*(hoe heet|hoe|wat|welk|welke|waarom|waarmee|waarover|what|how|which|why)\b"
+)
 
 
 def _other_subjects(metas: list[dict[str, Any]], programme_document: str) -> tuple[str, ...]:

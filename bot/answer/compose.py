@@ -67,7 +67,9 @@ def best_sentences(
     picked = []
     for _, _, passage, sentence in chosen:
         if sentence.endswith(":"):
-            sentence += "\n" + "\n".join(f"• {item}" for item in _list_after(passage.text, sentence))
+            sentence += "\n" + "\n".join(
+                f"• {item}" for item in _list_after(passage.text, sentence)
+            )
         picked.append((passage, sentence))
     return picked
 
@@ -115,7 +117,11 @@ def role_text(role: Role, language: str, reason: bool = True) -> str:
     en = language == "en"
     name = role.name.get(language)
     lines = [
-        (f"For this, the best person to contact is the *{name}*." if en else f"Hiervoor kun je het beste terecht bij de *{name}*.")
+        (
+            f"For this, the best person to contact is the *{name}*."
+            if en
+            else f"Hiervoor kun je het beste terecht bij de *{name}*."
+        )
     ]
     if reason:
         lines.append(role.summary.get(language))

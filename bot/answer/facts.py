@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from bot.answer.text import fold
 from bot.knowledge import Programme, Session
 
-MONTHS_NL = "januari februari maart april mei juni juli augustus september oktober november december"
+MONTHS_NL = (
+    "januari februari maart april mei juni juli augustus september oktober november december"
+)
 MONTHS_EN = "January February March April May June July August September October November December"
 ORDINALS = {
     "eerste": 1, "tweede": 2, "derde": 3, "vierde": 4, "vijfde": 5, "zesde": 6,
@@ -42,7 +44,10 @@ NEXT = r"\bvolgende\b|\bnext\b|\beerstvolgende\b|\bupcoming\b"
 LAST = r"\b(?:laatste|last|final|zesde|sixth) (?:werk)?atelier|\b(?:laatste|last|final) workshop|\blast (?:werk)?atelier"
 # A kind named without a number ("de masterclasses", "alle werkateliers") means all of them.
 ALL_OF_KIND = [
-    ("werkatelier", r"\b(?:de|alle|all|the)\s+(?:werk)?ateliers\b|\b(?:de|alle|all|the)\s+workshops\b"),
+    (
+        "werkatelier",
+        r"\b(?:de|alle|all|the)\s+(?:werk)?ateliers\b|\b(?:de|alle|all|the)\s+workshops\b",
+    ),
     ("masterclass", r"\bmaster\s?classes\b"),
 ]
 
@@ -122,7 +127,9 @@ def parse(
         for kind, pattern in ALL_OF_KIND:
             if re.search(pattern, text):
                 query.sessions.extend(programme.sessions_of(kind))
-    if re.search(NEXT, text) and re.search(r"atelier|workshop|bijeenkomst|meeting|session|masterclass", text):
+    if re.search(NEXT, text) and re.search(
+        r"atelier|workshop|bijeenkomst|meeting|session|masterclass", text
+    ):
         query.next_session = True
     for aspect, pattern in ASPECTS.items():
         if re.search(pattern, text):
@@ -134,7 +141,11 @@ def parse(
     if query.sessions and "where" in query.aspects:
         query.aspects.add("where")
     if "count_werkatelier" in query.aspects or "count_masterclass" in query.aspects:
-        query.sessions = [s for s in query.sessions if s.number is not None and re.search(rf"\b{s.number}\b", text)]
+        query.sessions = [
+            s
+            for s in query.sessions
+            if s.number is not None and re.search(rf"\b{s.number}\b", text)
+        ]
     if follow_up and previous is not None:
         # "en werkatelier 5?" keeps the question; "en het thema?" keeps the session.
         if query.sessions and not (query.aspects & {"when", "theme", "where"}):
@@ -143,7 +154,9 @@ def parse(
             query.sessions = list(previous.sessions)
     session_aspects = {"when", "theme", "where"}
     if not query.sessions and not query.next_session:
-        query.aspects -= session_aspects - {"where"}  # "waar is de leergang?" is about the programme
+        query.aspects -= session_aspects - {
+            "where"
+        }  # "waar is de leergang?" is about the programme
     if query.empty:
         return None
     return query
@@ -151,7 +164,9 @@ def parse(
 
 def _looks_like_follow_up(text: str) -> bool:
     words = re.findall(r"\w+", text)
-    return len(words) <= 7 or bool(re.match(r"\s*(en|and|what about|hoe zit het met|en wat)\b", text))
+    return len(words) <= 7 or bool(
+        re.match(r"\s*(en|and|what about|hoe zit het met|en wat)\b", text)
+    )
 
 
 def format_date(session: Session, language: str) -> str:
@@ -166,7 +181,9 @@ def format_date(session: Session, language: str) -> str:
     first, last = session.dates[0], session.dates[-1]
     joiner = " and " if language == "en" else " en "
     if first.month == last.month:
-        day_text = joiner.join(str(day) for day in days) if len(days) <= 2 else f"{days[0]}–{days[-1]}"
+        day_text = (
+            joiner.join(str(day) for day in days) if len(days) <= 2 else f"{days[0]}–{days[-1]}"
+        )
         return f"{day_text} {months[first.month - 1]} {first.year}"
     parts = [f"{d.day} {months[d.month - 1]} {d.year}" for d in session.dates]
     return joiner.join(parts)
@@ -181,7 +198,10 @@ def answer(query: FactQuery, programme: Programme, language: str, today: dt.date
         upcoming = programme.next_session(today)
         if upcoming:
             sessions = [upcoming]
-            lines.append(("The next session is " if en else "De eerstvolgende bijeenkomst is ") + f"{upcoming.label}.")
+            lines.append(
+                ("The next session is " if en else "De eerstvolgende bijeenkomst is ")
+                + f"{upcoming.label}."
+            )
         else:
             last = max((s for s in programme.sessions if s.dates), key=lambda s: s.dates[-1])
             lines.append(
@@ -194,11 +214,21 @@ def answer(query: FactQuery, programme: Programme, language: str, today: dt.date
         lines.append(_session_sentence(session, aspects, programme, language))
     if "count_werkatelier" in aspects:
         n = len(programme.sessions_of("werkatelier"))
-        lines.append(f"The programme has {n} workshops (werkateliers) of two days each." if en else f"De leergang heeft {_nl_count(n)} ({n}) werkateliers van twee dagen.")
+        lines.append(
+            f"The programme has {n} workshops (werkateliers) of two days each."
+            if en
+            else f"De leergang heeft {_nl_count(n)} ({n}) werkateliers van twee dagen."
+        )
     if "count_masterclass" in aspects:
         n = len(programme.sessions_of("masterclass"))
-        dates = "; ".join(f"{s.label}: {format_date(s, language)}" for s in programme.sessions_of("masterclass"))
-        lines.append(f"There are {n} masterclasses ({dates})." if en else f"Er zijn {_nl_count(n)} ({n}) masterclasses ({dates}).")
+        dates = "; ".join(
+            f"{s.label}: {format_date(s, language)}" for s in programme.sessions_of("masterclass")
+        )
+        lines.append(
+            f"There are {n} masterclasses ({dates})."
+            if en
+            else f"Er zijn {_nl_count(n)} ({n}) masterclasses ({dates})."
+        )
     if "count_consultatie" in aspects or "consult_size" in aspects:
         size = programme.consultation_group_size
         lines.append(
@@ -215,7 +245,9 @@ def answer(query: FactQuery, programme: Programme, language: str, today: dt.date
         )
     if "cost" in aspects:
         lines.append(
-            f"The cost for the municipality is € {programme.costs.amount_eur:,} per participant (excluding accommodation), after a contribution of € {programme.costs.subsidy_eur:,} per participant from the A+O fonds. In the brochure's words: “{programme.costs.text}”".replace(",", ".")
+            f"The cost for the municipality is € {programme.costs.amount_eur:,} per participant (excluding accommodation), after a contribution of € {programme.costs.subsidy_eur:,} per participant from the A+O fonds. In the brochure's words: “{programme.costs.text}”".replace(
+                ",", "."
+            )
             if en
             else programme.costs.text
         )
@@ -242,13 +274,23 @@ def answer(query: FactQuery, programme: Programme, language: str, today: dt.date
             else f"De leergang heeft een doorlooptijd van {programme.duration}: {programme.period}."
         )
     if "contact" in aspects and not lines:
-        lines.append(("For more information contact: " if en else "Voor meer informatie kun je contact opnemen met: ") + "; ".join(
-            f"{c.name} ({c.role}{', ' + c.email if c.email else ''}{', ' + c.phone if c.phone else ''})"
-            for c in programme.contacts
-        ))
+        lines.append(
+            (
+                "For more information contact: "
+                if en
+                else "Voor meer informatie kun je contact opnemen met: "
+            )
+            + "; ".join(
+                f"{c.name} ({c.role}{', ' + c.email if c.email else ''}{', ' + c.phone if c.phone else ''})"
+                for c in programme.contacts
+            )
+        )
     if "schedule" in aspects and not sessions:
         intro = "The schedule of the programme:" if en else "De planning van de leergang:"
-        rows = [f"• {s.label}: {format_date(s, language)}" + (f" — {s.theme}" if s.theme else "") for s in programme.sessions]
+        rows = [
+            f"• {s.label}: {format_date(s, language)}" + (f" — {s.theme}" if s.theme else "")
+            for s in programme.sessions
+        ]
         lines.append(intro + "\n" + "\n".join(rows))
     return "\n".join(line for line in lines if line)
 
@@ -257,7 +299,9 @@ def _nl_count(n: int) -> str:
     return {1: "één", 2: "twee", 3: "drie", 4: "vier", 5: "vijf", 6: "zes"}.get(n, str(n))
 
 
-def _session_sentence(session: Session, aspects: set[str], programme: Programme, language: str) -> str:
+def _session_sentence(
+    session: Session, aspects: set[str], programme: Programme, language: str
+) -> str:
     en = language == "en"
     show_when = "when" in aspects or not aspects & {"theme", "where"}
     show_theme = "theme" in aspects or not aspects & {"when", "where"}
@@ -278,16 +322,22 @@ def _session_sentence(session: Session, aspects: set[str], programme: Programme,
         elif session.when:
             parts.append(("is planned " if en else "is gepland ") + session.when)
     if show_where and session.kind not in {"intake", "tussengesprek", "consultatie"}:
-        parts.append(("at " if en else "in ") + f"{programme.location.name} ({programme.location.city})")
+        parts.append(
+            ("at " if en else "in ") + f"{programme.location.name} ({programme.location.city})"
+        )
     sentence = f"{name} {' '.join(parts)}." if parts else ""
     if show_theme:
         detail = session.summary or ""
         if session.theme and not parts:
             sentence = (
-                f"{session.label} is about ‘{session.theme}’." if en else f"{session.label} gaat over ‘{session.theme}’."
+                f"{session.label} is about ‘{session.theme}’."
+                if en
+                else f"{session.label} gaat over ‘{session.theme}’."
             )
         if detail:
             sentence = f"{sentence} {detail}".strip()
         if session.topics:
-            sentence += ("\nTopics: " if en else "\nOnderwerpen: ") + ", ".join(session.topics) + "."
+            sentence += (
+                ("\nTopics: " if en else "\nOnderwerpen: ") + ", ".join(session.topics) + "."
+            )
     return sentence.replace(",,", ",")

@@ -59,7 +59,9 @@ class OpenAIGenerator:
         sources = "\n\n".join(
             f"[{i}] {p.title} — {p.section}\n{p.text}" for i, p in enumerate(passages, start=1)
         )
-        system = self.prompts.system.format(language_name="Engels" if language == "en" else "Nederlands")
+        system = self.prompts.system.format(
+            language_name="Engels" if language == "en" else "Nederlands"
+        )
         user = self.prompts.user.format(
             sources=sources or "(geen)",
             facts=facts or "(geen)",

@@ -68,11 +68,17 @@ class Router:
         self.role_ids = [role.id for role in hulplijnen.roles]
         self.vectors = np.asarray(records["embeddings"], dtype=np.float32)
         self.labels = np.asarray(
-            [self.role_ids.index(meta["role"]) if meta["role"] in self.role_ids else -1 for meta in records["metadatas"]]
+            [
+                self.role_ids.index(meta["role"]) if meta["role"] in self.role_ids else -1
+                for meta in records["metadatas"]
+            ]
         )
         self.is_example = np.asarray([meta["type"] == "example" for meta in records["metadatas"]])
         self.keywords = {role.id: _keyword_stems(role) for role in hulplijnen.roles}
-        self.centroids = np.zeros((len(self.role_ids), self.vectors.shape[1] if len(self.vectors) else 1), dtype=np.float32)
+        self.centroids = np.zeros(
+            (len(self.role_ids), self.vectors.shape[1] if len(self.vectors) else 1),
+            dtype=np.float32,
+        )
         for i in range(len(self.role_ids)):
             members = self.vectors[self.labels == i]
             if len(members):
@@ -97,9 +103,14 @@ class Router:
                 continue
             top = own[:3]
             centroid = float(self.centroids[i] @ query_vector)
-            keyword_hits = sum(1 for word in self.keywords[self.role_ids[i]] if _has(word, terms, folded))
+            keyword_hits = sum(
+                1 for word in self.keywords[self.role_ids[i]] if _has(word, terms, folded)
+            )
             scores[i] = (
-                0.45 * float(top[0]) + 0.35 * float(top.mean()) + 0.20 * centroid + 0.04 * min(keyword_hits, 3)
+                0.45 * float(top[0])
+                + 0.35 * float(top.mean())
+                + 0.20 * centroid
+                + 0.04 * min(keyword_hits, 3)
             )
         return scores, float(sims.max())
 
@@ -115,7 +126,10 @@ class Router:
         help_cue = bool(HELP_CUES.search(folded))
         problem_cue = bool(PROBLEM_CUES.search(folded))
         fact_question = bool(FACT_CUES.search(folded)) and not help_cue
-        keyword_hit = any(_has(word, set(content_terms(question)), folded) for word in self.keywords[self.role_ids[top]])
+        keyword_hit = any(
+            _has(word, set(content_terms(question)), folded)
+            for word in self.keywords[self.role_ids[top]]
+        )
         if help_cue:
             wants_person = best_similarity >= self.min_similarity
         elif fact_question:

@@ -1,0 +1,1 @@
+"""HR monitoring: scrubbed, pseudonymous records of questions; themes and reports."""

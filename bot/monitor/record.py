@@ -1,0 +1,97 @@
+"""Record questions for HR without identifying anyone, and erase a person on request."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+from pathlib import Path
+
+from sqlalchemy import delete, select, update
+
+from bot.answer.assistant import Answer
+from bot.db import Database
+from bot.models import Participant, PortfolioEntry, Question, ReflectionSend
+from bot.monitor.scrub import scrub
+from bot.settings import Settings
+
+
+def pseudonym_key(settings: Settings) -> bytes:
+    """The key of the asker hash: from the settings, else generated once in the data dir."""
+    if settings.monitor.pseudonym_key is not None:
+        return settings.monitor.pseudonym_key.get_secret_value().encode()
+    path = settings.data_dir / "pseudonym.key"
+    if not path.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        _write_private(path, secrets.token_hex(32))
+    return path.read_text(encoding="utf-8").strip().encode()
+
+
+def _write_private(path: Path, content: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(content)
+
+
+class Recorder:
+    def __init__(self, db: Database, key: bytes) -> None:
+        self.db = db
+        self.key = key
+
+    def asker(self, user_id: str) -> str:
+        return hmac.new(self.key, user_id.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def record(self, answer: Answer, user_id: str, surface: str) -> int:
+        """Store a scrubbed copy of the question and what was answered; returns its id."""
+        with self.db.session() as session:
+            row = Question(
+                surface=surface,
+                language=answer.language,
+                asker=self.asker(user_id),
+                text=scrub(answer.question)[:2000],
+                role=answer.route.role
+                if answer.route.routed and not answer.route.clarify
+                else None,
+                confidence=answer.route.confidence if answer.route.routed else 0.0,
+                grounded=answer.grounded,
+                sources=json.dumps([s.as_dict() for s in answer.sources], ensure_ascii=False),
+                latency_ms=answer.latency_ms,
+            )
+            session.add(row)
+            session.flush()
+            return row.id
+
+    def feedback(self, question_id: int, value: int, user_id: str) -> bool:
+        """A 👍 (1) or 👎 (-1) on an answer; only the asker's own rating counts."""
+        with self.db.session() as session:
+            result = session.execute(
+                update(Question)
+                .where(Question.id == question_id, Question.asker == self.asker(user_id))
+                .values(feedback=1 if value > 0 else -1)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def forget(self, user_id: str) -> dict[str, int]:
+        """Erase everything of one person: questions, enrolment, prompts, portfolio."""
+        with self.db.session() as session:
+            counts = {
+                "questions": session.execute(
+                    delete(Question).where(Question.asker == self.asker(user_id))
+                ).rowcount,  # type: ignore[attr-defined]
+                "portfolio": session.execute(
+                    delete(PortfolioEntry).where(PortfolioEntry.user_id == user_id)
+                ).rowcount,  # type: ignore[attr-defined]
+                "prompts": session.execute(
+                    delete(ReflectionSend).where(ReflectionSend.user_id == user_id)
+                ).rowcount,  # type: ignore[attr-defined]
+                "enrolment": session.execute(
+                    delete(Participant).where(Participant.user_id == user_id)
+                ).rowcount,  # type: ignore[attr-defined]
+            }
+        return counts
+
+    def question_count(self) -> int:
+        with self.db.session() as session:
+            return len(session.execute(select(Question.id)).all())

@@ -1,0 +1,1 @@
+"""Reflection prompts between ateliers, and the participant's private portfolio."""

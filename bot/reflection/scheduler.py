@@ -1,0 +1,266 @@
+"""The reflection tick: send what is due, once, even across restarts and replicas.
+
+Each prompt is claimed in the database (a unique row per participant and prompt)
+before it is sent. A failed send stays claimed as `failed` and is retried on a later
+tick; a claim left behind by a crash is only re-sent after checking the DM for the
+message (it carries the prompt key in its metadata), so nothing is sent twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from bot.models import ReflectionSend, utcnow
+from bot.reflection.schedule import PlannedPrompt, QuestionBank, in_quiet_hours, plan
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+METADATA_TYPE = "leerroute_reflection"
+STALE_CLAIM = dt.timedelta(minutes=5)
+MAX_ATTEMPTS = 5
+
+
+@dataclass
+class TickResult:
+    sent: list[str] = field(default_factory=list)  # "user:key"
+    skipped: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+class Reflection:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.settings = services.settings.reflection
+        self.tz = ZoneInfo(self.settings.timezone)
+        self.bank = QuestionBank.load(services.settings.prompts_dir / "reflection.yaml")
+
+    def plan(self) -> list[PlannedPrompt]:
+        return plan(self.services.knowledge.programme, self.settings)
+
+    def tick(self, client: Any, now: dt.datetime | None = None) -> TickResult:
+        now = _aware(now or utcnow())
+        result = TickResult()
+        prompts = self.plan()
+        quiet = in_quiet_hours(now, self.settings)
+        window = dt.timedelta(hours=self.settings.catch_up_hours)
+        for participant in self.services.participants.active():
+            rows = self._rows(participant.user_id)
+            sent_today = any(
+                row.sent_at
+                and _aware(row.sent_at).astimezone(self.tz).date() == now.astimezone(self.tz).date()
+                for row in rows.values()
+            )
+            for prompt in prompts:
+                if prompt.due_at > now:
+                    break
+                row = rows.get(prompt.key)
+                if row is not None and row.status in {"sent", "skipped"}:
+                    continue
+                if row is None and now - prompt.due_at > window:
+                    self._skip(participant.user_id, prompt)
+                    result.skipped.append(f"{participant.user_id}:{prompt.key}")
+                    continue
+                if quiet or sent_today:
+                    break
+                outcome = self._deliver(
+                    client, participant.user_id, participant.language, prompt, row, now
+                )
+                if outcome == "sent":
+                    result.sent.append(f"{participant.user_id}:{prompt.key}")
+                    sent_today = True
+                    break
+                if outcome == "failed":
+                    result.failed.append(f"{participant.user_id}:{prompt.key}")
+                    break
+        return result
+
+    def _rows(self, user_id: str) -> dict[str, ReflectionSend]:
+        with self.services.db.session() as session:
+            rows = session.scalars(select(ReflectionSend).where(ReflectionSend.user_id == user_id))
+            return {row.prompt_key: row for row in rows}
+
+    def _skip(self, user_id: str, prompt: PlannedPrompt) -> None:
+        log.info(
+            "reflection prompt %s for a participant was missed by more than the catch-up window; skipped",
+            prompt.key,
+        )
+        try:
+            with self.services.db.session() as session:
+                session.add(
+                    ReflectionSend(
+                        user_id=user_id,
+                        prompt_key=prompt.key,
+                        session_id=prompt.session.id,
+                        question="",
+                        due_at=prompt.due_at,
+                        status="skipped",
+                    )
+                )
+        except IntegrityError:
+            pass  # another replica recorded it first
+
+    def _deliver(
+        self,
+        client: Any,
+        user_id: str,
+        language: str,
+        prompt: PlannedPrompt,
+        row: ReflectionSend | None,
+        now: dt.datetime,
+    ) -> str:
+        """Claim (or re-claim) and send; returns 'sent', 'failed' or 'busy'."""
+        question = self.bank.question(prompt, user_id, language)
+        if row is None:
+            try:
+                with self.services.db.session() as session:
+                    claimed = ReflectionSend(
+                        user_id=user_id,
+                        prompt_key=prompt.key,
+                        session_id=prompt.session.id,
+                        question=question,
+                        due_at=prompt.due_at,
+                        status="claimed",
+                        claimed_at=utcnow(),
+                    )
+                    session.add(claimed)
+                    session.flush()
+                    send_id = claimed.id
+            except IntegrityError:
+                return "busy"  # another process claimed it a moment ago
+        else:
+            if row.attempts >= MAX_ATTEMPTS:
+                return "busy"
+            stale = utcnow() - _aware(row.claimed_at) > STALE_CLAIM
+            if row.status == "claimed" and not stale:
+                return "busy"  # possibly being sent right now by another process
+            if not self._take_over(row):
+                return "busy"
+            send_id, question = row.id, row.question or question
+            if row.status == "claimed" and self._already_sent(client, row, now):
+                return "sent"
+        return self._send(client, send_id, user_id, language, prompt, question, now)
+
+    def _take_over(self, row: ReflectionSend) -> bool:
+        """Re-claim a failed or stale row; only one process wins (compare-and-set)."""
+        with self.services.db.session() as session:
+            current = session.get(ReflectionSend, row.id, with_for_update=True)
+            if (
+                current is None
+                or current.claimed_at != row.claimed_at
+                or current.status not in {"claimed", "failed"}
+            ):
+                return False
+            current.claimed_at = utcnow()
+            current.status = "claimed"
+            return True
+
+    def _already_sent(self, client: Any, row: ReflectionSend, now: dt.datetime) -> bool:
+        """After a crash between send and bookkeeping: is the message in the DM already?"""
+        try:
+            channel = client.conversations_open(users=row.user_id)["channel"]["id"]
+            history = client.conversations_history(
+                channel=channel, limit=50, include_all_metadata=True
+            )
+        except Exception:
+            return False
+        for message in history.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == METADATA_TYPE and payload.get("send_id") == row.id:
+                self._mark(row.id, "sent", channel, message.get("ts"), now)
+                return True
+        return False
+
+    def _send(
+        self,
+        client: Any,
+        send_id: int,
+        user_id: str,
+        language: str,
+        prompt: PlannedPrompt,
+        question: str,
+        now: dt.datetime,
+    ) -> str:
+        from bot.slack.blocks import reflection_prompt_blocks
+
+        try:
+            channel = client.conversations_open(users=user_id)["channel"]["id"]
+            response = client.chat_postMessage(
+                channel=channel,
+                text=f"{prompt.session.label}: {question}",
+                blocks=reflection_prompt_blocks(prompt.session, question, send_id, language),
+                metadata={
+                    "event_type": METADATA_TYPE,
+                    "event_payload": {"send_id": send_id, "key": prompt.key},
+                },
+            )
+        except Exception as exc:  # Slack down or rate-limited beyond the retries: try a later tick
+            log.warning(
+                "sending reflection prompt %s failed (%s); retrying on a later tick",
+                prompt.key,
+                type(exc).__name__,
+            )
+            self._mark(send_id, "failed", None, None, now)
+            return "failed"
+        self._mark(send_id, "sent", channel, response.get("ts"), now)
+        return "sent"
+
+    def _mark(
+        self, send_id: int, status: str, channel: str | None, ts: str | None, now: dt.datetime
+    ) -> None:
+        """Book the outcome; `sent_at` is the tick's clock, which the one-a-day rule reads."""
+        with self.services.db.session() as session:
+            row = session.get(ReflectionSend, send_id)
+            if row is None:
+                return
+            row.status = status
+            row.attempts += 1
+            if status == "sent":
+                row.channel, row.ts, row.sent_at = channel, ts, now
+
+    def prompt_for_thread(self, channel: str, thread_ts: str) -> ReflectionSend | None:
+        with self.services.db.session() as session:
+            return session.scalars(
+                select(ReflectionSend).where(
+                    ReflectionSend.ts == thread_ts, ReflectionSend.channel == channel
+                )
+            ).first()
+
+    def prompt_by_id(self, send_id: int) -> ReflectionSend | None:
+        with self.services.db.session() as session:
+            return session.get(ReflectionSend, send_id)
+
+
+def start_scheduler(
+    services: Services, client: Any, stop: threading.Event
+) -> threading.Thread | None:
+    if not services.settings.reflection.enabled:
+        return None
+    reflection = services.reflection
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                reflection.tick(client)
+            except Exception:  # a failed tick must not end the scheduler
+                log.exception("reflection tick failed; trying again in a minute")
+            stop.wait(60)
+
+    thread = threading.Thread(target=loop, name="reflection-scheduler", daemon=True)
+    thread.start()
+    return thread

@@ -1,0 +1,1 @@
+"""The Slack adapter: `create_app(settings, services)` and its thin listeners."""

@@ -1,0 +1,87 @@
+"""`create_app(settings, services)`: the bolt App with its client, middleware and listeners."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.services import Services
+from bot.settings import Settings
+from bot.slack import listeners
+
+log = logging.getLogger(__name__)
+
+
+class SlackConfigError(Exception):
+    pass
+
+
+def create_client(settings: Settings) -> WebClient:
+    if settings.slack.bot_token is None:
+        raise SlackConfigError("SLACK_BOT_TOKEN is not set")
+    return WebClient(
+        token=settings.slack.bot_token.get_secret_value(),
+        base_url=settings.slack.api_url,
+        timeout=15,
+        # slack_sdk does not retry rate limits or server errors by default.
+        retry_handlers=[
+            RateLimitErrorRetryHandler(max_retry_count=3),
+            ServerErrorRetryHandler(max_retry_count=2),
+            ConnectionErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def create_app(settings: Settings, services: Services) -> App:
+    secret = (
+        settings.slack.signing_secret.get_secret_value() if settings.slack.signing_secret else None
+    )
+    if secret is None and settings.slack.app_token is None:
+        raise SlackConfigError(
+            "SLACK_SIGNING_SECRET is needed to serve HTTP (or set SLACK_APP_TOKEN for Socket Mode)"
+        )
+    app = App(
+        client=create_client(settings),
+        signing_secret=secret or "",
+        request_verification_enabled=secret is not None,
+        logger=logging.getLogger("leerroute.slack"),
+    )
+    app.use(answer_each_event_once(services))
+    listeners.register(app, services)
+    app.error(log_error)
+    return app
+
+
+def answer_each_event_once(services: Services) -> Callable[..., Any]:
+    """Slack re-sends events it thinks were missed; bolt does not de-duplicate them.
+
+    The first process to claim an event id in the database handles it; every retry,
+    in this process or another replica, is acknowledged and dropped.
+    """
+
+    def middleware(body: dict[str, Any], next: Callable[[], Any]) -> Any:
+        event_id = body.get("event_id")
+        if event_id and not services.db.claim_event(str(event_id)):
+            log.info("event %s was already handled; acknowledging the retry", event_id)
+            return BoltResponse(status=200, body="")
+        return next()
+
+    return middleware
+
+
+def log_error(error: Exception, body: dict[str, Any]) -> None:
+    log.error(
+        "unhandled error in a Slack listener (%s): %s",
+        body.get("type"),
+        type(error).__name__,
+        exc_info=error,
+    )

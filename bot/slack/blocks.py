@@ -1,0 +1,288 @@
+"""Block Kit built by pure functions: data in, blocks out. No Slack calls here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from bot.answer.assistant import Answer
+from bot.answer.facts import format_date
+from bot.knowledge import Hulplijnen, Programme, Role
+from bot.slack import ids
+from bot.slack.mrkdwn import escape, split_text, to_mrkdwn
+
+Block = dict[str, Any]
+MAX_BLOCKS = 50
+MAX_SOURCES = 5
+
+
+def section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+
+
+def context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:3000]}]}
+
+
+def button(text: str, action_id: str, value: str, style: str | None = None) -> Block:
+    element: Block = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": text[:75], "emoji": True},
+        "action_id": action_id,
+        "value": value[:2000],
+    }
+    if style:
+        element["style"] = style
+    return element
+
+
+def t(language: str, nl: str, en: str) -> str:
+    return en if language == "en" else nl
+
+
+def answer_blocks(answer: Answer, question_id: int | None) -> list[Block]:
+    """An answer: its text, the sources as context, and the buttons that fit it."""
+    blocks: list[Block] = [section(piece) for piece in split_text(to_mrkdwn(answer.text))]
+    if answer.sources:
+        lines = []
+        for source in answer.sources[:MAX_SOURCES]:
+            where = f" — {escape(source.section)}" if source.section else ""
+            lines.append(f"📄 {escape(source.title)}{where}")
+        blocks.append(context(t(answer.language, "Bronnen: ", "Sources: ") + " · ".join(lines)))
+    buttons: list[Block] = []
+    lang = answer.language
+    if answer.route.routed and answer.route.clarify:
+        for role_id, _ in answer.route.candidates[:3]:
+            buttons.append(
+                button(role_id_label(role_id, answer), ids.CHOOSE_ROLE, f"{role_id}|{lang}")
+            )
+    elif answer.route.routed and answer.route.role:
+        buttons.append(
+            button(
+                t(lang, "Breng me in contact", "Put me in touch"),
+                ids.CONTACT_ROLE,
+                f"{answer.route.role}|{lang}",
+                "primary",
+            )
+        )
+    if question_id is not None:
+        buttons.append(button("👍", ids.FEEDBACK_UP, str(question_id)))
+        buttons.append(button("👎", ids.FEEDBACK_DOWN, str(question_id)))
+    if buttons:
+        blocks.append({"type": "actions", "block_id": "answer_actions", "elements": buttons[:25]})
+    return blocks[:MAX_BLOCKS]
+
+
+def role_id_label(role_id: str, answer: Answer) -> str:
+    labels = {
+        "groepsontwikkelaar": "Groepsontwikkelaar",
+        "programmaregisseur": "Programmaregisseur",
+        "bestuursadviseur": "Bestuursadviseur",
+        "hr-adviseur": "HR-adviseur",
+        "externe-coach": "Externe coach",
+        "programmamanager": "Programmamanager",
+    }
+    return labels.get(role_id, role_id)
+
+
+def contact_blocks(role: Role, language: str) -> list[Block]:
+    lines = [f"*{escape(role.name.get(language))}*", escape(role.summary.get(language))]
+    lines.extend(f"• {escape(line)}" for line in role.contact.lines(language))
+    return [section("\n".join(lines))]
+
+
+def hulplijnen_blocks(hulplijnen: Hulplijnen, language: str = "nl") -> list[Block]:
+    blocks: list[Block] = [
+        section(
+            t(
+                language,
+                "*De hulplijnen en hoe je ze bereikt*",
+                "*Support roles and how to reach them*",
+            )
+        )
+    ]
+    for role in hulplijnen.roles:
+        contact = " · ".join(escape(line) for line in role.contact.lines(language)[:3])
+        blocks.append(
+            section(
+                f"*{escape(role.name.get(language))}*\n{escape(role.summary.get(language))}\n{contact}"
+            )
+        )
+    return blocks
+
+
+def help_text(language: str = "nl") -> str:
+    return t(
+        language,
+        "*Leerroute* beantwoordt vragen over de leergang en wijst je de weg naar de juiste hulplijn.\n"
+        "• `/leerroute vraag <je vraag>`: stel een vraag\n"
+        "• `/leerroute hulplijnen`: wie helpt waarmee, en hoe bereik je ze\n"
+        "• `/leerroute aanmelden` / `afmelden`: reflectievragen tussen de werkateliers\n"
+        "• `/leerroute portfolio`: je eigen portfolio als bestand\n"
+        "• `/leerroute vergeet-mij`: wis al je gegevens\n"
+        "• `/leerroute help`: deze uitleg\n"
+        "Je kunt me ook een direct bericht sturen of me noemen in een kanaal.",
+        "*Leerroute* answers questions about the programme and points you to the right support role.\n"
+        "• `/leerroute vraag <question>`: ask a question\n"
+        "• `/leerroute hulplijnen`: who helps with what, and how to reach them\n"
+        "• `/leerroute aanmelden` / `afmelden`: reflection prompts between the workshops\n"
+        "• `/leerroute portfolio`: your own portfolio as a file\n"
+        "• `/leerroute vergeet-mij`: erase all your data\n"
+        "• `/leerroute help`: this help\n"
+        "You can also send me a direct message or mention me in a channel.",
+    )
+
+
+def forget_confirm_blocks() -> list[Block]:
+    return [
+        section(
+            "Weet je het zeker? Hiermee wis ik al je vragen, je aanmelding voor reflectievragen en je portfolio. "
+            "Dit kan niet ongedaan worden gemaakt."
+        ),
+        {
+            "type": "actions",
+            "block_id": "forget_actions",
+            "elements": [
+                button("Ja, wis mijn gegevens", ids.FORGET_CONFIRM, "yes", "danger"),
+                button("Annuleren", ids.FORGET_CANCEL, "no"),
+            ],
+        },
+    ]
+
+
+def home_view(
+    hulplijnen: Hulplijnen,
+    programme: Programme,
+    today: dt.date,
+    enrolled: bool,
+    monitor_summary: list[str] | None = None,
+) -> dict[str, Any]:
+    blocks: list[Block] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Leerroute"}},
+        section(
+            "Stel me je vraag over de leergang of over wie je kan helpen, in een direct bericht of met `/leerroute vraag`. "
+            "Bijvoorbeeld:\n• _Wie kan ik benaderen bij een teamconflict?_\n• _Wanneer is werkatelier 4?_\n"
+            "• _Wat kost de leergang?_"
+        ),
+    ]
+    upcoming = programme.next_session(today)
+    if upcoming:
+        theme = f": ‘{escape(upcoming.theme)}’" if upcoming.theme else ""
+        blocks.append(
+            section(
+                f"*Volgende bijeenkomst*\n{escape(upcoming.label)}{theme}, {format_date(upcoming, 'nl')}"
+            )
+        )
+    else:
+        blocks.append(
+            section(
+                "*Volgende bijeenkomst*\nIn de planning van de leergang staan geen bijeenkomsten meer."
+            )
+        )
+    blocks.append(
+        {
+            "type": "actions",
+            "block_id": "home_reflection",
+            "elements": [
+                button("Afmelden voor reflectievragen", ids.UNENROL, "home")
+                if enrolled
+                else button("Aanmelden voor reflectievragen", ids.ENROL, "home", "primary")
+            ],
+        }
+    )
+    blocks.append({"type": "divider"})
+    blocks.extend(hulplijnen_blocks(hulplijnen))
+    if monitor_summary is not None:
+        blocks.append({"type": "divider"})
+        blocks.append(
+            section(
+                "*Monitoring (laatste 30 dagen)*\n"
+                + "\n".join(escape(line) for line in monitor_summary)
+            )
+        )
+    return {"type": "home", "blocks": blocks[:100]}
+
+
+def apology(language: str) -> str:
+    return t(
+        language,
+        "Sorry, er ging iets mis bij het beantwoorden van je vraag. Probeer het zo nog eens.",
+        "Sorry, something went wrong while answering your question. Please try again in a moment.",
+    )
+
+
+def reflection_prompt_blocks(
+    session: Any, question: str, send_id: int, language: str
+) -> list[Block]:
+    """A reflection prompt in the DM: which atelier, the question, answer or opt out."""
+    title = session.label + (f": ‘{escape(session.theme)}’" if session.theme else "")
+    return [
+        context(
+            t(language, f"🪞 Reflectievraag bij *{title}*", f"🪞 Reflection question on *{title}*")
+        ),
+        section(escape(question)),
+        context(
+            t(
+                language,
+                "Antwoord in deze thread of met de knop; je antwoord komt in je eigen portfolio. Alleen jij ziet het.",
+                "Reply in this thread or with the button; your answer goes into your own portfolio. Only you can see it.",
+            )
+        ),
+        {
+            "type": "actions",
+            "block_id": "reflection_actions",
+            "elements": [
+                button(
+                    t(language, "Beantwoorden", "Answer"),
+                    ids.REFLECT_ANSWER,
+                    str(send_id),
+                    "primary",
+                ),
+                button(t(language, "Afmelden", "Stop these questions"), ids.UNENROL, "prompt"),
+            ],
+        },
+    ]
+
+
+def reflection_modal(
+    question: str, send_id: int, initial: str = "", entry_id: int | None = None
+) -> dict[str, Any]:
+    element: Block = {
+        "type": "plain_text_input",
+        "action_id": ids.REFLECT_INPUT,
+        "multiline": True,
+        "max_length": 3000,
+    }
+    if initial:
+        element["initial_value"] = initial
+    return {
+        "type": "modal",
+        "callback_id": ids.PORTFOLIO_EDIT_MODAL if entry_id else ids.REFLECT_MODAL,
+        "private_metadata": str(entry_id if entry_id else send_id),
+        "title": {"type": "plain_text", "text": "Reflectie"},
+        "submit": {"type": "plain_text", "text": "Opslaan"},
+        "close": {"type": "plain_text", "text": "Annuleren"},
+        "blocks": [
+            section(escape(question)),
+            {
+                "type": "input",
+                "block_id": ids.REFLECT_BLOCK,
+                "label": {"type": "plain_text", "text": "Jouw antwoord"},
+                "element": element,
+            },
+        ],
+    }
+
+
+def saved_blocks(entry_id: int) -> list[Block]:
+    return [
+        section("Opgeslagen in je portfolio ✅"),
+        {
+            "type": "actions",
+            "block_id": "portfolio_entry",
+            "elements": [
+                button("Bewerken", ids.PORTFOLIO_EDIT, str(entry_id)),
+                button("Verwijderen", ids.PORTFOLIO_DELETE, str(entry_id), "danger"),
+            ],
+        },
+    ]

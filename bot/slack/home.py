@@ -1,0 +1,25 @@
+"""App Home: what you can ask, the hulplijnen, the next session; HR admins see monitoring."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from slack_sdk import WebClient
+
+from bot.services import Services
+from bot.slack.blocks import home_view
+
+
+def publish_home(services: Services, client: WebClient, user: str) -> None:
+    knowledge = services.knowledge
+    summary = None
+    if user in services.settings.monitor.hr_admins:
+        summary = services.monitor_summary()
+    view = home_view(
+        knowledge.hulplijnen,
+        knowledge.programme,
+        dt.date.today(),
+        enrolled=services.participants.is_enrolled(user),
+        monitor_summary=summary,
+    )
+    client.views_publish(user_id=user, view=view)

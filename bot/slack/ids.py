@@ -1,0 +1,20 @@
+"""Action ids, callback ids and the slash command: one place, shared by blocks and listeners."""
+
+COMMAND = "/leerroute"
+
+FEEDBACK_UP = "feedback_up"
+FEEDBACK_DOWN = "feedback_down"
+CONTACT_ROLE = "contact_role"
+CHOOSE_ROLE = "choose_role"
+FORGET_CONFIRM = "forget_confirm"
+FORGET_CANCEL = "forget_cancel"
+ENROL = "reflection_enrol"
+UNENROL = "reflection_unenrol"
+REFLECT_ANSWER = "reflection_answer"
+PORTFOLIO_DELETE = "portfolio_delete"
+PORTFOLIO_EDIT = "portfolio_edit"
+
+REFLECT_MODAL = "reflection_modal"
+PORTFOLIO_EDIT_MODAL = "portfolio_edit_modal"
+REFLECT_BLOCK = "reflection_block"
+REFLECT_INPUT = "reflection_input"
