@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from bot.db import DatabaseError
 from bot.knowledge import KnowledgeError
 from bot.settings import Settings, SettingsError, load_settings, masked
 from bot.store import StoreError
@@ -42,7 +43,7 @@ def friendly_errors() -> Iterator[None]:
     """Known failures become one clear line and a non-zero exit, never a traceback."""
     try:
         yield
-    except (SettingsError, KnowledgeError, StoreError) as exc:
+    except (SettingsError, KnowledgeError, StoreError, DatabaseError) as exc:
         fail(str(exc).replace("[", "\\["))
     except KeyboardInterrupt:
         fail("interrupted", 130)
@@ -330,6 +331,163 @@ def start() -> None:
         else:
             console.print("[dim]No Slack tokens configured: starting the terminal chat.[/]")
             run_chat(svc.assistant, input_fn=console.input)
+
+
+db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+reflect_app = typer.Typer(help="Reflection prompts between ateliers.", no_args_is_help=True)
+participants_app = typer.Typer(
+    help="Participants who receive reflection prompts.", no_args_is_help=True
+)
+portfolio_app = typer.Typer(help="Participants' own portfolios.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(reflect_app, name="reflect")
+app.add_typer(participants_app, name="participants")
+app.add_typer(portfolio_app, name="portfolio")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database schema to the newest version."""
+    from bot.db import DatabaseError, create_db_engine, upgrade
+
+    loaded = settings()
+    try:
+        upgrade(create_db_engine(loaded))
+    except DatabaseError as exc:
+        fail(str(exc))
+    console.print("Database schema is up to date.")
+
+
+def _parse_now(now: str | None) -> Any:
+    import datetime as dt
+
+    if now is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(now)
+    except ValueError:
+        fail(f"--now: '{now}' is not an ISO date-time like 2011-12-21T09:30")
+    if moment.tzinfo is None:
+        from zoneinfo import ZoneInfo
+
+        moment = moment.replace(tzinfo=ZoneInfo(settings().reflection.timezone))
+    return moment
+
+
+@reflect_app.command("tick")
+def reflect_tick(
+    now: Annotated[
+        str | None, typer.Option(help="Pretend it is this moment (ISO, local time if no zone).")
+    ] = None,
+) -> None:
+    """Send the reflection prompts that are due now (once each)."""
+    from bot.slack.app import SlackConfigError, create_client
+
+    moment = _parse_now(now)
+    svc = services()
+    with friendly_errors():
+        try:
+            client = create_client(svc.settings)
+        except SlackConfigError as exc:
+            fail(str(exc))
+        result = svc.reflection.tick(client, moment)
+    console.print(
+        f"sent {len(result.sent)}, skipped {len(result.skipped)}, failed {len(result.failed)}"
+    )
+    if result.failed:
+        raise typer.Exit(1)
+
+
+@reflect_app.command("plan")
+def reflect_plan(
+    user: Annotated[str | None, typer.Option(help="Only this participant (Slack user id).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List which prompts will be sent when."""
+    from zoneinfo import ZoneInfo
+
+    svc = services()
+    with friendly_errors():
+        tz = ZoneInfo(svc.settings.reflection.timezone)
+        prompts = [p.as_json(tz) for p in svc.reflection.plan()]
+        people = [user] if user else [p.user_id for p in svc.participants.active()]
+        rows = [{"user": person, **prompt} for person in people for prompt in prompts]
+    if as_json:
+        print(json.dumps(rows if people else prompts, ensure_ascii=False, indent=2))
+        return
+    table = Table("user", "due", "moment", "session", box=None)
+    for row in rows or [{"user": "(everyone)", **p} for p in prompts]:
+        table.add_row(row["user"], row["due_at"], row["moment"], row["label"])
+    console.print(table)
+
+
+@participants_app.command("import")
+def participants_import(
+    file: Annotated[
+        Path, typer.Argument(help="CSV with a column of Slack user ids or e-mail addresses.")
+    ],
+    cohort: Annotated[str, typer.Option(help="Cohort name.")] = "default",
+) -> None:
+    """Enrol a cohort from a CSV file (e-mails are looked up in Slack)."""
+    from bot.reflection.enrol import CsvImportError, import_csv
+    from bot.slack.app import SlackConfigError, create_client
+
+    svc = services()
+    with friendly_errors():
+        try:
+            result = import_csv(file, svc.participants, lambda: create_client(svc.settings), cohort)
+        except (CsvImportError, SlackConfigError) as exc:
+            fail(str(exc))
+    console.print(f"enrolled {len(result.enrolled)}; not found: {len(result.not_found)}")
+    for line in result.not_found:
+        err.print(f"[yellow]not found:[/] {line}", highlight=False)
+
+
+@participants_app.command("list")
+def participants_list() -> None:
+    """List participants and whether they are active."""
+    svc = services()
+    with friendly_errors():
+        people = svc.participants.all()
+    table = Table("user", "cohort", "active", "enrolled", box=None)
+    for person in people:
+        table.add_row(
+            person.user_id,
+            person.cohort,
+            "yes" if person.active else "no",
+            str(person.enrolled_at)[:10],
+        )
+    console.print(table)
+
+
+@participants_app.command("remove")
+def participants_remove(user: Annotated[str, typer.Argument(help="Slack user id.")]) -> None:
+    """Remove a participant (their portfolio stays theirs)."""
+    svc = services()
+    with friendly_errors():
+        removed = svc.participants.remove(user)
+    if not removed:
+        fail(f"{user} is not a participant")
+    console.print(f"removed {user}")
+
+
+@portfolio_app.command("export")
+def portfolio_export(user: Annotated[str, typer.Option(help="Slack user id.")]) -> None:
+    """Print a participant's portfolio as Markdown."""
+    svc = services()
+    with friendly_errors():
+        print(svc.portfolio.markdown(user), end="")
+
+
+@app.command()
+def forget(
+    user: Annotated[str, typer.Option(help="Slack user id of the person to erase.")],
+) -> None:
+    """Erase everything of one person: questions, enrolment, prompts, portfolio."""
+    svc = services()
+    with friendly_errors():
+        counts = svc.recorder.forget(user)
+    console.print("erased: " + ", ".join(f"{key} {value}" for key, value in counts.items()))
 
 
 def main() -> None:

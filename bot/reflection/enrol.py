@@ -1,0 +1,67 @@
+"""Enrol a cohort from a CSV of Slack user ids or e-mail addresses."""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.reflection.participants import Participants
+
+USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class CsvImportError(Exception):
+    """The CSV cannot be read; one line that says why."""
+
+
+@dataclass
+class ImportResult:
+    enrolled: list[str] = field(default_factory=list)
+    not_found: list[str] = field(default_factory=list)
+
+
+def read_entries(path: Path) -> list[str]:
+    """Every cell that looks like a Slack user id or an e-mail address."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise CsvImportError(f"{path}: file not found") from None
+    except UnicodeDecodeError:
+        raise CsvImportError(f"{path}: not UTF-8 text; save the CSV as UTF-8") from None
+    try:
+        dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;\t") if text.strip() else csv.excel
+    except csv.Error:
+        dialect = csv.excel
+    entries = []
+    for row in csv.reader(text.splitlines(), dialect):
+        for cell in row:
+            cell = cell.strip()
+            if USER_ID.match(cell) or EMAIL.match(cell):
+                entries.append(cell)
+    if not entries:
+        raise CsvImportError(f"{path}: no Slack user ids or e-mail addresses found")
+    return entries
+
+
+def import_csv(
+    path: Path, participants: Participants, client_factory: Callable[[], Any], cohort: str
+) -> ImportResult:
+    entries = read_entries(path)
+    result = ImportResult()
+    client = client_factory() if any("@" in entry for entry in entries) else None
+    for entry in entries:
+        user_id = entry
+        if "@" in entry:
+            try:
+                user_id = client.users_lookupByEmail(email=entry)["user"]["id"]  # type: ignore[union-attr]
+            except Exception:  # users_not_found, or Slack unreachable for this one
+                result.not_found.append(entry)
+                continue
+        participants.enrol(user_id, cohort=cohort)
+        result.enrolled.append(user_id)
+    return result
