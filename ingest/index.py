@@ -184,9 +184,7 @@ class Indexer:
             return 0
         ids, texts, metas = [], [], []
         for role in hulplijnen.roles:
-            card = " ".join(
-                [role.name.nl, role.summary.nl, *role.helps_with.nl, *role.go_when.nl]
-            )
+            card = " ".join([role.name.nl, role.summary.nl, *role.helps_with.nl, *role.go_when.nl])
             ids.append(f"{role.id}::card")
             texts.append(card)
             metas.append({"role": role.id, "type": "card", "language": "nl"})

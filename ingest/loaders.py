@@ -132,7 +132,7 @@ def _read_html(path: Path) -> str:
     body = soup.body or soup
     markdown = markdownify(str(body), heading_style="ATX")
     markdown = re.sub(r"\n{3,}", "\n\n", markdown)
-    if title and not markdown.lstrip().startswith("#"):
+    if title and not markdown.lstrip().startswith("# "):
         markdown = f"# {title}\n\n{markdown}"
     return markdown
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.answer.retrieve import Passage
+from bot.monitor.scrub import scrub
 from bot.settings import LlmProvider, Settings
 
 log = logging.getLogger(__name__)
@@ -66,8 +67,9 @@ class OpenAIGenerator:
             sources=sources or "(geen)",
             facts=facts or "(geen)",
             route=route or "(geen)",
-            history="\n".join(history) or "(geen)",
-            question=question,
+            # Personal data never leaves for an external endpoint.
+            history="\n".join(scrub(item) for item in history) or "(geen)",
+            question=scrub(question),
         )
         return [("system", system), ("human", user)]
 
