@@ -490,6 +490,70 @@ def forget(
     console.print("erased: " + ", ".join(f"{key} {value}" for key, value in counts.items()))
 
 
+@app.command()
+def report(
+    since: Annotated[str | None, typer.Option(help="Start date (YYYY-MM-DD); default 30 days ago.")] = None,
+    until: Annotated[str | None, typer.Option(help="End date (YYYY-MM-DD), exclusive; default now.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """What people ask: themes, routes, gaps, feedback (k-anonymous, never who asked)."""
+    import datetime as dt
+
+    from bot.monitor.report import build_report
+
+    def day(value: str | None, default: dt.datetime) -> dt.datetime:
+        if value is None:
+            return default
+        try:
+            return dt.datetime.combine(dt.date.fromisoformat(value), dt.time(), tzinfo=dt.UTC)
+        except ValueError:
+            fail(f"'{value}' is not a date like 2026-01-31")
+
+    now = dt.datetime.now(dt.UTC)
+    end = day(until, now)
+    start = day(since, end - dt.timedelta(days=30))
+    if start >= end:
+        fail("--since must be before --until")
+    svc = services()
+    with friendly_errors():
+        result = build_report(svc.db, svc.settings.monitor.k_anonymity, start, end, svc.role_names())
+    if as_json:
+        print(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
+        return
+    console.print(f"[bold]{result.since} – {result.until}[/]: {result.questions} questions from {result.askers} people")
+    table = Table("theme", "questions", "askers", "trend", "👍", "👎", box=None)
+    for theme in result.themes:
+        table.add_row(theme.label, str(theme.count), str(theme.askers), f"{theme.trend:+d}", str(theme.up), str(theme.down))
+    console.print(table)
+    console.print("routes: " + ", ".join(f"{role} {count}" for role, count in result.roles.items()))
+    for gap in result.gaps:
+        console.print(f"gap ({gap.reason}): {gap.theme} — {gap.count} questions", highlight=False)
+
+
+@app.command()
+def dashboard(
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to bind.")] = 8080,
+) -> None:
+    """The HR dashboard (sign-in with LEERROUTE_MONITOR__DASHBOARD_PASSWORD)."""
+    from bot.monitor.dashboard import serve_dashboard
+
+    svc = services()
+    if svc.settings.monitor.dashboard_password is None:
+        fail("set LEERROUTE_MONITOR__DASHBOARD_PASSWORD first: the dashboard shows nothing without sign-in")
+    with friendly_errors():
+        serve_dashboard(svc, host, port)
+
+
+@app.command()
+def purge() -> None:
+    """Delete question texts older than the retention period (aggregates stay)."""
+    svc = services()
+    with friendly_errors():
+        count = svc.recorder.purge(svc.settings.monitor.retention_days)
+    console.print(f"deleted the text of {count} questions older than {svc.settings.monitor.retention_days} days")
+
+
 def main() -> None:
     app()
 

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -53,6 +54,11 @@ class Question(Base):
     sources: Mapped[str] = mapped_column(Text, default="[]")
     latency_ms: Mapped[float] = mapped_column(Float, default=0.0)
     feedback: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The theme by route or knowledge section ("groepsontwikkelaar", "Title — Section"); None
+    # when nothing answered. The vector (float16) clusters the unanswered ones. Both stay
+    # pseudonymous; the vector is deleted with the text when retention runs out.
+    topic: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    vector: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
 class Participant(Base):

@@ -77,10 +77,13 @@ class Services:
     def monitor_summary(self) -> list[str]:
         from bot.monitor.report import summary_lines
 
-        return summary_lines(self.db, self.settings.monitor.k_anonymity)
+        return summary_lines(self.db, self.settings.monitor.k_anonymity, role_names=self.role_names())
+
+    def role_names(self) -> dict[str, str]:
+        return {role.id: role.name.nl for role in self.knowledge.hulplijnen.roles}
 
     def start_scheduler(self, client: Any, stop: Any) -> Any:
-        """The reflection scheduler in a background thread (one tick a minute), or None."""
+        """The background loop: reflection ticks each minute, retention purge daily."""
         from bot.reflection.scheduler import start_scheduler
 
         return start_scheduler(self, client, stop)

@@ -156,6 +156,9 @@ class MonitorSettings(BaseModel):
     dashboard_password: SecretStr | None = Field(
         None, description="Password/token HR admins use to sign in to the dashboard."
     )
+    dashboard_url: str | None = Field(
+        None, description="Where HR reaches the dashboard (linked from App Home)."
+    )
 
     @field_validator("hr_admins", mode="before")
     @classmethod

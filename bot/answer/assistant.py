@@ -9,6 +9,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from bot.answer import compose, facts
 from bot.answer.language import detect_language
 from bot.answer.llm import OpenAIGenerator
@@ -62,6 +64,7 @@ class Answer:
     turn: Turn | None = None
     generated: bool = False
     passages: list[Passage] = field(default_factory=list)
+    vector: np.ndarray | None = None  # the question's embedding (for HR's themes)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -187,7 +190,7 @@ class Assistant:
             )
         grounded = bool(parts)
         if not grounded:
-            return self._unknown(question, language, fact_query)
+            return self._unknown(question, language, fact_query, vector)
 
         text = "\n\n".join(parts)
         generated = False
@@ -220,6 +223,7 @@ class Assistant:
             turn=turn,
             generated=generated,
             passages=evidence,
+            vector=vector,
         )
 
     def _evidence(self, question: str, passages: list[Passage]) -> list[Passage]:
@@ -249,7 +253,11 @@ class Assistant:
         return good[: self.top_k]
 
     def _unknown(
-        self, question: str, language: str, fact_query: facts.FactQuery | None = None
+        self,
+        question: str,
+        language: str,
+        fact_query: facts.FactQuery | None = None,
+        vector: np.ndarray | None = None,
     ) -> Answer:
         """Honest: the sources do not say; point to a person instead of guessing."""
         fallback = self.knowledge.hulplijnen.role(self.fallback_role)
@@ -263,6 +271,7 @@ class Assistant:
             sources=[],
             kind="unknown",
             turn=Turn(question=question, facts=fact_query),
+            vector=vector,
         )
 
     def _empty(self, question: str, language: str) -> Answer:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -9,6 +10,7 @@ import os
 import secrets
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy import delete, select, update
 
 from bot.answer.assistant import Answer
@@ -35,6 +37,16 @@ def _write_private(path: Path, content: str) -> None:
         handle.write(content)
 
 
+def topic_of(answer: Answer) -> str | None:
+    """The theme a question belongs to: its route, else the knowledge section that answered."""
+    if answer.route.routed and not answer.route.clarify:
+        return f"role:{answer.route.role}"
+    if answer.grounded and answer.sources:
+        source = answer.sources[0]
+        return f"{source.title} — {source.section}" if source.section else source.title
+    return None
+
+
 class Recorder:
     def __init__(self, db: Database, key: bytes) -> None:
         self.db = db
@@ -58,6 +70,8 @@ class Recorder:
                 grounded=answer.grounded,
                 sources=json.dumps([s.as_dict() for s in answer.sources], ensure_ascii=False),
                 latency_ms=answer.latency_ms,
+                topic=topic_of(answer),
+                vector=answer.vector.astype(np.float16).tobytes() if answer.vector is not None else None,
             )
             session.add(row)
             session.flush()
@@ -91,6 +105,17 @@ class Recorder:
                 ).rowcount,  # type: ignore[attr-defined]
             }
         return counts
+
+    def purge(self, retention_days: int, now: dt.datetime | None = None) -> int:
+        """Delete question texts (and their vectors) older than the retention; counts stay."""
+        cutoff = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=retention_days)
+        with self.db.session() as session:
+            result = session.execute(
+                update(Question)
+                .where(Question.asked_at < cutoff, Question.text.is_not(None))
+                .values(text=None, vector=None)
+            )
+            return int(result.rowcount)  # type: ignore[attr-defined]
 
     def question_count(self) -> int:
         with self.db.session() as session:

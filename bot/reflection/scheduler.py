@@ -2,8 +2,9 @@
 
 Each prompt is claimed in the database (a unique row per participant and prompt)
 before it is sent. A failed send stays claimed as `failed` and is retried on a later
-tick; a claim left behind by a crash is only re-sent after checking the DM for the
-message (it carries the prompt key in its metadata), so nothing is sent twice.
+tick, until the catch-up window has passed; a claim left behind by a crash, or a send
+that failed, is only re-sent after checking the DM for the message (it carries the send id
+in its metadata), so nothing is sent twice.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.models import ReflectionSend, utcnow
@@ -28,7 +29,6 @@ log = logging.getLogger(__name__)
 
 METADATA_TYPE = "leerroute_reflection"
 STALE_CLAIM = dt.timedelta(minutes=5)
-MAX_ATTEMPTS = 5
 
 
 @dataclass
@@ -53,7 +53,9 @@ class Reflection:
         return plan(self.services.knowledge.programme, self.settings)
 
     def tick(self, client: Any, now: dt.datetime | None = None) -> TickResult:
-        now = _aware(now or utcnow())
+        # In UTC: SQLite keeps a timestamp's wall-clock time but not its zone, so a local
+        # `sent_at` would be read back hours off and break the one-a-day rule.
+        now = _aware(now or utcnow()).astimezone(dt.UTC)
         result = TickResult()
         prompts = self.plan()
         quiet = in_quiet_hours(now, self.settings)
@@ -71,8 +73,8 @@ class Reflection:
                 row = rows.get(prompt.key)
                 if row is not None and row.status in {"sent", "skipped"}:
                     continue
-                if row is None and now - prompt.due_at > window:
-                    self._skip(participant.user_id, prompt)
+                if (row is None or row.status == "failed") and now - prompt.due_at > window:
+                    self._skip(participant.user_id, prompt, row)
                     result.skipped.append(f"{participant.user_id}:{prompt.key}")
                     continue
                 if quiet or sent_today:
@@ -86,7 +88,7 @@ class Reflection:
                     break
                 if outcome == "failed":
                     result.failed.append(f"{participant.user_id}:{prompt.key}")
-                    break
+                break  # sent, failed, or busy: another process is sending to them right now
         return result
 
     def _rows(self, user_id: str) -> dict[str, ReflectionSend]:
@@ -94,13 +96,20 @@ class Reflection:
             rows = session.scalars(select(ReflectionSend).where(ReflectionSend.user_id == user_id))
             return {row.prompt_key: row for row in rows}
 
-    def _skip(self, user_id: str, prompt: PlannedPrompt) -> None:
+    def _skip(self, user_id: str, prompt: PlannedPrompt, row: ReflectionSend | None) -> None:
         log.info(
             "reflection prompt %s for a participant was missed by more than the catch-up window; skipped",
             prompt.key,
         )
         try:
             with self.services.db.session() as session:
+                if row is not None:  # a send that kept failing until the window passed
+                    session.execute(
+                        update(ReflectionSend)
+                        .where(ReflectionSend.id == row.id, ReflectionSend.status == "failed")
+                        .values(status="skipped")
+                    )
+                    return
                 session.add(
                     ReflectionSend(
                         user_id=user_id,
@@ -143,34 +152,36 @@ class Reflection:
             except IntegrityError:
                 return "busy"  # another process claimed it a moment ago
         else:
-            if row.attempts >= MAX_ATTEMPTS:
-                return "busy"
             stale = utcnow() - _aware(row.claimed_at) > STALE_CLAIM
             if row.status == "claimed" and not stale:
                 return "busy"  # possibly being sent right now by another process
             if not self._take_over(row):
                 return "busy"
             send_id, question = row.id, row.question or question
-            if row.status == "claimed" and self._already_sent(client, row, now):
+            if self._already_sent(client, row, now):  # a crash, or a reply that got lost
                 return "sent"
         return self._send(client, send_id, user_id, language, prompt, question, now)
 
     def _take_over(self, row: ReflectionSend) -> bool:
-        """Re-claim a failed or stale row; only one process wins (compare-and-set)."""
+        """Re-claim a failed or stale row; only one process wins (compare-and-set).
+
+        One conditional UPDATE: a read followed by a write lets two processes both "win"
+        on SQLite, which ignores FOR UPDATE.
+        """
         with self.services.db.session() as session:
-            current = session.get(ReflectionSend, row.id, with_for_update=True)
-            if (
-                current is None
-                or current.claimed_at != row.claimed_at
-                or current.status not in {"claimed", "failed"}
-            ):
-                return False
-            current.claimed_at = utcnow()
-            current.status = "claimed"
-            return True
+            taken = session.execute(
+                update(ReflectionSend)
+                .where(
+                    ReflectionSend.id == row.id,
+                    ReflectionSend.claimed_at == row.claimed_at,
+                    ReflectionSend.status.in_(("claimed", "failed")),
+                )
+                .values(claimed_at=utcnow(), status="claimed")
+            )
+            return bool(taken.rowcount)  # type: ignore[attr-defined]
 
     def _already_sent(self, client: Any, row: ReflectionSend, now: dt.datetime) -> bool:
-        """After a crash between send and bookkeeping: is the message in the DM already?"""
+        """After a crash, or a send whose reply got lost: is the message in the DM already?"""
         try:
             channel = client.conversations_open(users=row.user_id)["channel"]["id"]
             history = client.conversations_history(
