@@ -57,7 +57,7 @@ def settings() -> Settings:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    for noisy in ("httpx", "chromadb", "urllib3", "bm25s", "slack_bolt.App"):
+    for noisy in ("httpx", "chromadb", "urllib3", "bm25s", "alembic", "slack_bolt.App"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     return loaded
 
@@ -271,8 +271,10 @@ def run_slack(svc: Any, http: bool, host: str, port: int) -> None:
         fail("set SLACK_APP_TOKEN for Socket Mode, or use --http with SLACK_SIGNING_SECRET")
     if http and slack.signing_secret is None:
         fail("--http needs SLACK_SIGNING_SECRET to verify Slack's requests")
-    # Load the index, the model and the database before Slack sends anything.
-    _ = svc.assistant, svc.db
+    # Load the index, the model and the database before Slack sends anything. What is not
+    # reachable yet is reported; /healthz says 503 until it is, and work resumes by itself.
+    for problem in svc.warm_up():
+        err.print(f"[yellow]not ready:[/] {problem}", highlight=False)
     try:
         bolt = create_app(svc.settings, svc)
     except SlackConfigError as exc:

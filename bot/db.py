@@ -51,6 +51,9 @@ def upgrade(engine: Engine) -> None:
     config.set_main_option("script_location", str(MIGRATIONS))
     try:
         with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Replicas starting together: one migrates, the others wait for it.
+                connection.execute(text("SELECT pg_advisory_xact_lock(7201011)"))
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except SQLAlchemyError as exc:
@@ -59,6 +62,13 @@ def upgrade(engine: Engine) -> None:
                 :300
             ]
         ) from None
+
+
+def _reason(exc: Exception) -> str:
+    """The first line of a driver error, with no URL or password in it."""
+    original = getattr(exc, "orig", None) or exc
+    line = str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__
+    return line[:200]
 
 
 def check(engine: Engine) -> None:

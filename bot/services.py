@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -88,6 +89,16 @@ class Services:
 
         return start_scheduler(self, client, stop)
 
+    def warm_up(self) -> list[str]:
+        """Load the model, index and database now; the reasons for whatever is not ready."""
+        problems = []
+        for name in ("db", "assistant"):
+            try:
+                getattr(self, name)
+            except Exception as exc:  # reported, not fatal: the service recovers on its own
+                problems.append(f"{'database' if name == 'db' else 'index'}: {_describe(exc)}")
+        return problems
+
     def check_health(self) -> tuple[bool, str]:
         """Whether the index and the database answer; the reason when they do not."""
         try:
@@ -96,7 +107,7 @@ class Services:
                 return False, "the index holds no documents"
             self.assistant.retriever.collection.count()
         except Exception as exc:  # health reports every failure as a reason, never raises
-            return False, f"{type(exc).__name__}: {str(exc)[:200]}"
+            return False, _describe(exc)
         return True, "ok"
 
     @cached_property
@@ -120,3 +131,10 @@ class Services:
 
 def build_services(settings: Settings, **overrides: Any) -> Services:
     return Services(settings=settings, overrides=overrides)
+
+
+def _describe(exc: Exception) -> str:
+    """One line about a failure, without URLs that could carry credentials."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    text = re.sub(r"\w+://[^\s]+", "<url>", text)
+    return f"{type(exc).__name__}: {text}"[:200] if text else type(exc).__name__
