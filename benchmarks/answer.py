@@ -33,14 +33,18 @@ def main() -> None:
             f"out-of-scope {report['out_of_scope_refusal_rate']:.1%}  "
             f"p50 {report['latency_ms']['p50']} ms  p95 {report['latency_ms']['p95']} ms"
         )
-    questions = [item["q"] for group in load_set(ROOT / "tests/data/dev.yaml").values() for item in group]
+    questions = [
+        item["q"] for group in load_set(ROOT / "tests/data/dev.yaml").values() for item in group
+    ]
     timings = []
     for _ in range(5):
         for question in questions:
             timings.append(assistant.answer(question).latency_ms)
     timings.sort()
     p95 = timings[round(0.95 * (len(timings) - 1))]
-    print(f"warm latency over {len(timings)} answers: p50 {statistics.median(timings):.1f} ms, p95 {p95:.1f} ms")
+    print(
+        f"warm latency over {len(timings)} answers: p50 {statistics.median(timings):.1f} ms, p95 {p95:.1f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -18,11 +18,33 @@ from bot.services import build_services  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from ingest.index import Indexer  # noqa: E402
 
-WORDS = (
-    "samenwerking team groep ontwikkeling leergang werkatelier adviseur gemeente strategie "
-    "verandering coaching portfolio organisatie beleid bestuur capaciteit formatie loopbaan "
-    "reflectie intervisie masterclass programma resultaten knelpunten communicatie"
-).split()
+WORDS = [
+    "samenwerking",
+    "team",
+    "groep",
+    "ontwikkeling",
+    "leergang",
+    "werkatelier",
+    "adviseur",
+    "gemeente",
+    "strategie",
+    "verandering",
+    "coaching",
+    "portfolio",
+    "organisatie",
+    "beleid",
+    "bestuur",
+    "capaciteit",
+    "formatie",
+    "loopbaan",
+    "reflectie",
+    "intervisie",
+    "masterclass",
+    "programma",
+    "resultaten",
+    "knelpunten",
+    "communicatie",
+]
 
 
 def synthetic(folder: Path, documents: int, seed: int = 7) -> None:
@@ -32,7 +54,9 @@ def synthetic(folder: Path, documents: int, seed: int = 7) -> None:
         for s in range(3):
             sentences = [" ".join(rng.choices(WORDS, k=12)).capitalize() + "." for _ in range(8)]
             sections.append(f"## Onderdeel {s + 1}\n\n" + " ".join(sentences))
-        (folder / f"doc-{i:04d}.md").write_text(f"# Document {i}\n\n" + "\n\n".join(sections), encoding="utf-8")
+        (folder / f"doc-{i:04d}.md").write_text(
+            f"# Document {i}\n\n" + "\n\n".join(sections), encoding="utf-8"
+        )
 
 
 def run(knowledge: Path, label: str) -> None:
