@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, delete, event, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -94,6 +95,15 @@ class Database:
             return True
         except IntegrityError:
             return False
+
+    def forget_events(self, older_than: dt.timedelta = dt.timedelta(days=2)) -> int:
+        """Slack stops retrying within minutes: claims older than this can go."""
+        from bot.models import ProcessedEvent
+
+        cutoff = dt.datetime.now(dt.UTC) - older_than
+        with self.session() as session:
+            result = session.execute(delete(ProcessedEvent).where(ProcessedEvent.received_at < cutoff))
+            return int(result.rowcount)  # type: ignore[attr-defined]
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -35,6 +35,15 @@ class ProcessedEvent(Base):
     received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class AppSecret(Base):
+    """Secrets the app generates itself (the pseudonym key), shared by every replica."""
+
+    __tablename__ = "app_secrets"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+
+
 class Question(Base):
     """One question as HR may see it: pseudonymous asker, scrubbed text, no Slack ids."""
 

@@ -57,7 +57,7 @@ class Services:
 
     @cached_property
     def recorder(self) -> Recorder:
-        return Recorder(self.db, pseudonym_key(self.settings))
+        return Recorder(self.db, pseudonym_key(self.settings, self.db))
 
     @cached_property
     def questions(self) -> QuestionService:

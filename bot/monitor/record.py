@@ -6,35 +6,35 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-import os
 import secrets
-from pathlib import Path
 
 import numpy as np
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 
 from bot.answer.assistant import Answer
 from bot.db import Database
-from bot.models import Participant, PortfolioEntry, Question, ReflectionSend
+from bot.models import AppSecret, Participant, PortfolioEntry, Question, ReflectionSend
 from bot.monitor.scrub import scrub
 from bot.settings import Settings
 
 
-def pseudonym_key(settings: Settings) -> bytes:
-    """The key of the asker hash: from the settings, else generated once in the data dir."""
+def pseudonym_key(settings: Settings, db: Database) -> bytes:
+    """The key of the asker hash: from the settings, else generated once in the database,
+    so every replica hashes a person to the same pseudonym."""
     if settings.monitor.pseudonym_key is not None:
         return settings.monitor.pseudonym_key.get_secret_value().encode()
-    path = settings.data_dir / "pseudonym.key"
-    if not path.exists():
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        _write_private(path, secrets.token_hex(32))
-    return path.read_text(encoding="utf-8").strip().encode()
-
-
-def _write_private(path: Path, content: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(content)
+    with db.session() as session:
+        stored = session.get(AppSecret, "pseudonym_key")
+        if stored is not None:
+            return stored.value.encode()
+    try:
+        with db.session() as session:
+            session.add(AppSecret(name="pseudonym_key", value=secrets.token_hex(32)))
+    except IntegrityError:
+        pass  # another replica generated it first: use theirs
+    with db.session() as session:
+        return session.get_one(AppSecret, "pseudonym_key").value.encode()
 
 
 def topic_of(answer: Answer) -> str | None:
