@@ -39,7 +39,10 @@ def test_ask_json_reads_stdin_and_keeps_the_contract(data_dir: Path) -> None:
         assert isinstance(line["latency_ms"], float)
     date, route, unknown = lines
     assert "19 en 20 maart 2012" in date["answer"] and date["route"]["role"] is None
-    assert route["route"]["role"] == "groepsontwikkelaar" and route["route"]["name"] == "Group developer"
+    assert (
+        route["route"]["role"] == "groepsontwikkelaar"
+        and route["route"]["name"] == "Group developer"
+    )
     assert unknown["grounded"] is False and unknown["sources"] == []
 
 
@@ -49,7 +52,9 @@ def test_ask_json_with_one_question_prints_one_object(data_dir: Path) -> None:
 
 
 def test_chat_keeps_the_conversation_for_follow_ups(data_dir: Path) -> None:
-    result = runner.invoke(app, ["chat"], input="wanneer is werkatelier 4?\nen werkatelier 5?\nstop\n")
+    result = runner.invoke(
+        app, ["chat"], input="wanneer is werkatelier 4?\nen werkatelier 5?\nstop\n"
+    )
     assert result.exit_code == 0, result.output
     assert "19 en 20 maart 2012" in result.output
     assert "23 en 24 april 2012" in result.output
@@ -60,8 +65,16 @@ def test_eval_scores_a_question_set(data_dir: Path, tmp_path: Path) -> None:
     question_set.write_text(
         yaml.safe_dump(
             {
-                "routing": [{"q": "wie helpt bij ruzie in ons team?", "role": "groepsontwikkelaar"}],
-                "knowledge": [{"q": "Wanneer is werkatelier 1?", "expect": "19 en 20 december", "source": "001"}],
+                "routing": [
+                    {"q": "wie helpt bij ruzie in ons team?", "role": "groepsontwikkelaar"}
+                ],
+                "knowledge": [
+                    {
+                        "q": "Wanneer is werkatelier 1?",
+                        "expect": "19 en 20 december",
+                        "source": "001",
+                    }
+                ],
                 "out_of_scope": [{"q": "Wat is de hoofdstad van Australië?"}],
             }
         )

@@ -37,13 +37,18 @@ def make_pdf(path: Path, text: str) -> None:
     xref = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
     path.write_bytes(bytes(out))
 
 
 def test_markdown_front_matter_becomes_metadata(tmp_path: Path) -> None:
     path = tmp_path / "doc.md"
-    path.write_text('---\ntitle: "Intervisie"\nkind: context\nlanguage: nl\n---\n# Intervisie\n\nTekst.\n')
+    path.write_text(
+        '---\ntitle: "Intervisie"\nkind: context\nlanguage: nl\n---\n# Intervisie\n\nTekst.\n'
+    )
     document = load(path)
     assert document.meta["title"] == "Intervisie"
     assert document.meta["kind"] == "context"
@@ -88,7 +93,9 @@ def test_pdf_docx_and_html_are_loaded_as_text(tmp_path: Path) -> None:
         ("plaatje.png", b"\x89PNG", "unsupported"),
     ],
 )
-def test_a_bad_file_gives_a_one_line_reason(tmp_path: Path, name: str, content: bytes, message: str) -> None:
+def test_a_bad_file_gives_a_one_line_reason(
+    tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
     path = tmp_path / name
     path.write_bytes(content)
     with pytest.raises(LoadError, match=message):
@@ -98,14 +105,18 @@ def test_a_bad_file_gives_a_one_line_reason(tmp_path: Path, name: str, content: 
 def test_splitting_follows_headings_and_keeps_the_heading_path(tmp_path: Path) -> None:
     path = tmp_path / "prog.md"
     long_text = " ".join(["Dit is een zin over veranderen."] * 80)
-    path.write_text(f"---\ntitle: Programma\n---\n# Programma\n\n## Werkateliers\n\n### Werkatelier 4\n\n{long_text}\n\n## Kosten\n\nDe kosten zijn hoog.\n")
+    path.write_text(
+        f"---\ntitle: Programma\n---\n# Programma\n\n## Werkateliers\n\n### Werkatelier 4\n\n{long_text}\n\n## Kosten\n\nDe kosten zijn hoog.\n"
+    )
     chunks = split_document(load(path))
     sections = [chunk.metadata["section"] for chunk in chunks]
     assert "Werkateliers > Werkatelier 4" in sections and "Kosten" in sections
     assert sections.count("Werkateliers > Werkatelier 4") >= 2  # split by size within the section
     assert all(len(chunk.text) <= 900 for chunk in chunks)
     kosten = next(chunk for chunk in chunks if chunk.metadata["section"] == "Kosten")
-    assert kosten.metadata["title"] == "Programma" and kosten.embedding_text.startswith("Programma — Kosten")
+    assert kosten.metadata["title"] == "Programma" and kosten.embedding_text.startswith(
+        "Programma — Kosten"
+    )
 
 
 # --- incremental indexing --------------------------------------------------------
@@ -118,7 +129,9 @@ def knowledge_copy(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (target / "documents").mkdir(parents=True)
     shutil.copy(KNOWLEDGE / "hulplijnen.yaml", target)
     shutil.copy(KNOWLEDGE / "programme.yaml", target)
-    (target / "documents" / "intervisie.md").write_text("# Intervisie\n\nIntervisie is leren van elkaars casussen.\n")
+    (target / "documents" / "intervisie.md").write_text(
+        "# Intervisie\n\nIntervisie is leren van elkaars casussen.\n"
+    )
     monkeypatch.setenv("LEERROUTE_KNOWLEDGE_DIR", str(target))
     return target
 
@@ -141,13 +154,19 @@ def test_a_second_run_with_nothing_changed_embeds_nothing(knowledge_copy: Path) 
     assert second.files_unchanged == 1 and second.chunks_added == 0
 
 
-def test_only_the_changed_file_is_embedded_again_and_a_deleted_one_is_removed(knowledge_copy: Path) -> None:
+def test_only_the_changed_file_is_embedded_again_and_a_deleted_one_is_removed(
+    knowledge_copy: Path,
+) -> None:
     docs = knowledge_copy / "documents"
     (docs / "coaching.md").write_text("# Coaching\n\nDe coach helpt.\n")
     run_ingest()
-    (docs / "intervisie.md").write_text("# Intervisie\n\nIntervisie gebeurt in groepjes van vier.\n")
+    (docs / "intervisie.md").write_text(
+        "# Intervisie\n\nIntervisie gebeurt in groepjes van vier.\n"
+    )
     changed, _ = run_ingest()
-    assert changed.files_indexed == 1 and changed.files_unchanged == 1 and changed.chunks_removed >= 1
+    assert (
+        changed.files_indexed == 1 and changed.files_unchanged == 1 and changed.chunks_removed >= 1
+    )
     (docs / "coaching.md").unlink()
     removed, services = run_ingest()
     assert removed.files_removed == 1
@@ -193,7 +212,9 @@ def test_an_interrupted_run_leaves_the_previous_index_usable(knowledge_copy: Pat
     assert len(hashes) == 1  # the half-written version is gone
 
 
-def test_switching_embedding_models_without_rebuild_is_refused(knowledge_copy: Path, monkeypatch, fake_openai) -> None:  # type: ignore[no-untyped-def]
+def test_switching_embedding_models_without_rebuild_is_refused(
+    knowledge_copy: Path, monkeypatch, fake_openai
+) -> None:  # type: ignore[no-untyped-def]
     run_ingest()
     monkeypatch.setenv("LEERROUTE_EMBEDDINGS__PROVIDER", "openai")
     monkeypatch.setenv("OPENAI_BASE_URL", fake_openai.base_url)

@@ -33,7 +33,7 @@ pytestmark = [
     pytest.mark.integration,
     pytest.mark.skipif(
         not (DATABASE_URL and CHROMA_URL),
-        reason="no PostgreSQL/Chroma server: run `eval \"$(scripts/services.sh start)\"` first",
+        reason='no PostgreSQL/Chroma server: run `eval "$(scripts/services.sh start)"` first',
     ),
 ]
 SECRET = "integration-signing-secret-1"
@@ -91,9 +91,13 @@ def test_a_second_ingest_against_the_server_changes_nothing(shared_env: dict[str
     assert not summary.changed
 
 
-def test_questions_are_recorded_in_postgresql_and_erased_on_request(shared_env: dict[str, str]) -> None:
+def test_questions_are_recorded_in_postgresql_and_erased_on_request(
+    shared_env: dict[str, str],
+) -> None:
     services = replica_services()
-    services.questions.ask("wie helpt bij ruzie in ons team? mail jan@gemeente.nl", "UPG00001", "dm")
+    services.questions.ask(
+        "wie helpt bij ruzie in ons team? mail jan@gemeente.nl", "UPG00001", "dm"
+    )
     assert services.recorder.question_count() == 1
     with services.db.session() as session:
         stored = session.execute(text("select text, asker from questions")).one()
@@ -118,7 +122,9 @@ def test_an_event_is_claimed_by_exactly_one_replica(shared_env: dict[str, str]) 
     assert sorted(results) == [False, False, False, True]
 
 
-def test_a_reflection_prompt_is_sent_once_when_replicas_tick_together(shared_env: dict[str, str]) -> None:
+def test_a_reflection_prompt_is_sent_once_when_replicas_tick_together(
+    shared_env: dict[str, str],
+) -> None:
     with FakeSlack() as slack:
         from slack_sdk import WebClient
 
@@ -129,14 +135,20 @@ def test_a_reflection_prompt_is_sent_once_when_replicas_tick_together(shared_env
 
         def tick(services: Services) -> None:
             barrier.wait()
-            services.reflection.tick(WebClient(token="xoxb-test-token", base_url=slack.api_url), now)
+            services.reflection.tick(
+                WebClient(token="xoxb-test-token", base_url=slack.api_url), now
+            )
 
         threads = [threading.Thread(target=tick, args=(replica,)) for replica in replicas]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-        posts = [call for call in slack.calls_to("chat.postMessage") if "Werkatelier 1" in str(call.params)]
+        posts = [
+            call
+            for call in slack.calls_to("chat.postMessage")
+            if "Werkatelier 1" in str(call.params)
+        ]
         assert len(posts) == 1
 
 
@@ -147,7 +159,9 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def two_replicas(shared_env: dict[str, str], isolated: Path) -> Iterator[tuple[FakeSlack, list[str]]]:
+def two_replicas(
+    shared_env: dict[str, str], isolated: Path
+) -> Iterator[tuple[FakeSlack, list[str]]]:
     """Two `leerroute serve --http` processes sharing PostgreSQL and the Chroma server."""
     with FakeSlack() as slack:
         env = {
@@ -161,7 +175,17 @@ def two_replicas(shared_env: dict[str, str], isolated: Path) -> Iterator[tuple[F
         ports = [free_port(), free_port()]
         processes = [
             subprocess.Popen(
-                [sys.executable, "-c", "from bot.cli import main; main()", "serve", "--http", "--host", "127.0.0.1", "--port", str(port)],
+                [
+                    sys.executable,
+                    "-c",
+                    "from bot.cli import main; main()",
+                    "serve",
+                    "--http",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                ],
                 env={**env, "LEERROUTE_DATA_DIR": str(isolated / f"replica-{port}")},
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,

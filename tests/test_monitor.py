@@ -31,7 +31,9 @@ def bsn(draw: st.DrawFn) -> str:
             return digits
 
 
-emails = st.from_regex(r"[a-z]{2,8}(\.[a-z]{2,8})?@(gemeente|example|mail)\.(nl|com|org)", fullmatch=True)
+emails = st.from_regex(
+    r"[a-z]{2,8}(\.[a-z]{2,8})?@(gemeente|example|mail)\.(nl|com|org)", fullmatch=True
+)
 mobiles = st.from_regex(r"06[- ]?[1-9][0-9]{7}", fullmatch=True)
 landlines = st.from_regex(r"0[1-5][0-9]-?[1-9][0-9]{6}", fullmatch=True)
 internationals = st.from_regex(r"\+31 ?6 ?[1-9][0-9]{3} ?[0-9]{4}", fullmatch=True)
@@ -63,14 +65,19 @@ def test_scrubbing_removes_every_kind_of_personal_data(template: str, value: str
 
 def test_scrubbing_keeps_the_facts_of_a_question() -> None:
     text = "Kost werkatelier 4 op 19 maart 2012 echt € 6.500? Mijn collega Jan de Vries twijfelt."
-    assert scrub(text) == "Kost werkatelier 4 op 19 maart 2012 echt € 6.500? Mijn collega [naam] twijfelt."
+    assert (
+        scrub(text)
+        == "Kost werkatelier 4 op 19 maart 2012 echt € 6.500? Mijn collega [naam] twijfelt."
+    )
 
 
 def test_a_nine_digit_number_that_fails_the_elfproef_is_not_a_bsn() -> None:
     assert elfproef("111222333") and not elfproef("123456789")
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(template=templates, value=personal)
 def test_personal_data_never_reaches_the_database_or_the_logs(
     services: Services, caplog: pytest.LogCaptureFixture, data_dir: Path, template: str, value: str
@@ -79,7 +86,7 @@ def test_personal_data_never_reaches_the_database_or_the_logs(
     services.questions.ask(template.format(value), "U0PRIVATE1", "dm")
     raw = b"".join(path.read_bytes() for path in data_dir.glob("leerroute.db*"))
     assert value.encode() not in raw
-    assert "U0PRIVATE1".encode() not in raw  # only the keyed hash is stored
+    assert b"U0PRIVATE1" not in raw  # only the keyed hash is stored
     assert value not in caplog.text
 
 
@@ -93,7 +100,13 @@ def ask_many(services: Services, question: str, users: int, prefix: str) -> None
 
 def report_now(services: Services, k: int = 5):  # type: ignore[no-untyped-def]
     now = dt.datetime.now(dt.UTC)
-    return build_report(services.db, k, now - dt.timedelta(days=30), now + dt.timedelta(minutes=1), services.role_names())
+    return build_report(
+        services.db,
+        k,
+        now - dt.timedelta(days=30),
+        now + dt.timedelta(minutes=1),
+        services.role_names(),
+    )
 
 
 def test_themes_asked_by_fewer_than_k_people_are_only_counted_as_other(services: Services) -> None:
@@ -112,7 +125,9 @@ def test_themes_asked_by_fewer_than_k_people_are_only_counted_as_other(services:
 
 
 def test_unanswered_questions_from_enough_people_are_a_named_gap(services: Services) -> None:
-    for i, text in enumerate(["hoe laat gaat de kantine open", "wanneer opent de kantine", "is de kantine open?"] * 2):
+    for i, text in enumerate(
+        ["hoe laat gaat de kantine open", "wanneer opent de kantine", "is de kantine open?"] * 2
+    ):
         services.questions.ask(text, f"UGAP{i:04d}", "mention")
     report = report_now(services, k=5)
     gap = next(gap for gap in report.gaps if gap.reason == "onbeantwoord")
@@ -121,12 +136,17 @@ def test_unanswered_questions_from_enough_people_are_a_named_gap(services: Servi
 
 
 def test_feedback_counts_per_theme_and_overall(services: Services) -> None:
-    asked = [services.questions.ask("wie helpt bij ruzie in ons team?", f"UFB{i:04d}", "dm") for i in range(5)]
+    asked = [
+        services.questions.ask("wie helpt bij ruzie in ons team?", f"UFB{i:04d}", "dm")
+        for i in range(5)
+    ]
     for i, item in enumerate(asked[:3]):
         assert item.question_id is not None
         assert services.recorder.feedback(item.question_id, 1 if i < 2 else -1, f"UFB{i:04d}")
     assert asked[3].question_id is not None
-    assert not services.recorder.feedback(asked[3].question_id, 1, "USOMEONEELSE")  # only the asker rates
+    assert not services.recorder.feedback(
+        asked[3].question_id, 1, "USOMEONEELSE"
+    )  # only the asker rates
     report = report_now(services)
     assert report.feedback == {"up": 2, "down": 1, "ratio": 0.667}
     theme = report.themes[0]
@@ -136,7 +156,9 @@ def test_feedback_counts_per_theme_and_overall(services: Services) -> None:
 def test_retention_deletes_old_texts_but_keeps_the_counts(services: Services) -> None:
     ask_many(services, "wie helpt bij ruzie in ons team?", 5, "OLD")
     with services.db.session() as session:
-        session.execute(update(Question).values(asked_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=91)))
+        session.execute(
+            update(Question).values(asked_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=91))
+        )
     ask_many(services, "wanneer is werkatelier 4?", 1, "NEW")
     assert services.recorder.purge(90) == 5
     with services.db.session() as session:
@@ -154,7 +176,11 @@ def test_forgetting_a_person_erases_all_of_them(services: Services) -> None:
     services.portfolio.add("UFORGET1", "werkatelier-1", "Wat viel je op?", "Veel.")
     result = CliRunner().invoke(app, ["forget", "--user", "UFORGET1"])
     assert result.exit_code == 0, result.output
-    assert "questions 1" in result.output and "portfolio 1" in result.output and "enrolment 1" in result.output
+    assert (
+        "questions 1" in result.output
+        and "portfolio 1" in result.output
+        and "enrolment 1" in result.output
+    )
     assert services.recorder.question_count() == 1
     assert not services.participants.is_enrolled("UFORGET1")
     assert services.portfolio.entries("UFORGET1") == []
@@ -173,7 +199,9 @@ def test_report_json_has_the_promised_shape_and_no_personal_data(services: Servi
 
 
 def test_reflections_never_appear_in_monitoring(services: Services, data_dir: Path) -> None:
-    services.portfolio.add("UREFLECT1", "werkatelier-1", "Wat viel je op?", "Mijn geheime reflectie over mijn baas")
+    services.portfolio.add(
+        "UREFLECT1", "werkatelier-1", "Wat viel je op?", "Mijn geheime reflectie over mijn baas"
+    )
     report = report_now(services, k=1)
     assert "geheime" not in json.dumps(report.as_json())
     with sqlite3.connect(data_dir / "leerroute.db") as connection:

@@ -85,9 +85,13 @@ def test_the_example_env_file_documents_every_setting() -> None:
     for name, field in Settings.model_fields.items():
         annotation = field.annotation
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            prefix = {"slack": "SLACK_", "openai": "OPENAI_"}.get(name, f"LEERROUTE_{name.upper()}__")
+            prefix = {"slack": "SLACK_", "openai": "OPENAI_"}.get(
+                name, f"LEERROUTE_{name.upper()}__"
+            )
             for sub in annotation.model_fields:
-                assert f"{prefix}{sub.upper()}=" in example, f"{prefix}{sub.upper()} is not documented"
+                assert f"{prefix}{sub.upper()}=" in example, (
+                    f"{prefix}{sub.upper()} is not documented"
+                )
         else:
             env = "DATABASE_URL" if name == "database_url" else f"LEERROUTE_{name.upper()}"
             assert f"{env}=" in example, f"{env} is not documented"
