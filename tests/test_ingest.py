@@ -186,7 +186,7 @@ def test_a_broken_hulplijnen_file_stops_before_the_index_is_touched(knowledge_co
     run_ingest()
     (knowledge_copy / "documents" / "nieuw.md").write_text("# Nieuw\n\nNieuwe tekst.\n")
     (knowledge_copy / "hulplijnen.yaml").write_text("roles: [\n")
-    with pytest.raises(KnowledgeError, match="hulplijnen.yaml"):
+    with pytest.raises(KnowledgeError, match=r"hulplijnen\.yaml"):
         run_ingest()
     services = build_services(load_settings())
     assert paths_in_index(services) == {"documents/intervisie.md"}
