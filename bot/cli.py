@@ -494,8 +494,12 @@ def forget(
 
 @app.command()
 def report(
-    since: Annotated[str | None, typer.Option(help="Start date (YYYY-MM-DD); default 30 days ago.")] = None,
-    until: Annotated[str | None, typer.Option(help="End date (YYYY-MM-DD), exclusive; default now.")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Start date (YYYY-MM-DD); default 30 days ago.")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="End date (YYYY-MM-DD), exclusive; default now.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """What people ask: themes, routes, gaps, feedback (k-anonymous, never who asked)."""
@@ -518,14 +522,25 @@ def report(
         fail("--since must be before --until")
     svc = services()
     with friendly_errors():
-        result = build_report(svc.db, svc.settings.monitor.k_anonymity, start, end, svc.role_names())
+        result = build_report(
+            svc.db, svc.settings.monitor.k_anonymity, start, end, svc.role_names()
+        )
     if as_json:
         print(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
         return
-    console.print(f"[bold]{result.since} – {result.until}[/]: {result.questions} questions from {result.askers} people")
+    console.print(
+        f"[bold]{result.since} – {result.until}[/]: {result.questions} questions from {result.askers} people"
+    )
     table = Table("theme", "questions", "askers", "trend", "👍", "👎", box=None)
     for theme in result.themes:
-        table.add_row(theme.label, str(theme.count), str(theme.askers), f"{theme.trend:+d}", str(theme.up), str(theme.down))
+        table.add_row(
+            theme.label,
+            str(theme.count),
+            str(theme.askers),
+            f"{theme.trend:+d}",
+            str(theme.up),
+            str(theme.down),
+        )
     console.print(table)
     console.print("routes: " + ", ".join(f"{role} {count}" for role, count in result.roles.items()))
     for gap in result.gaps:
@@ -542,7 +557,9 @@ def dashboard(
 
     svc = services()
     if svc.settings.monitor.dashboard_password is None:
-        fail("set LEERROUTE_MONITOR__DASHBOARD_PASSWORD first: the dashboard shows nothing without sign-in")
+        fail(
+            "set LEERROUTE_MONITOR__DASHBOARD_PASSWORD first: the dashboard shows nothing without sign-in"
+        )
     with friendly_errors():
         serve_dashboard(svc, host, port)
 
@@ -553,7 +570,9 @@ def purge() -> None:
     svc = services()
     with friendly_errors():
         count = svc.recorder.purge(svc.settings.monitor.retention_days)
-    console.print(f"deleted the text of {count} questions older than {svc.settings.monitor.retention_days} days")
+    console.print(
+        f"deleted the text of {count} questions older than {svc.settings.monitor.retention_days} days"
+    )
 
 
 def main() -> None:

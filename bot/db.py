@@ -68,7 +68,9 @@ def upgrade(engine: Engine) -> None:
 def _reason(exc: Exception) -> str:
     """The first line of a driver error, with no URL or password in it."""
     original = getattr(exc, "orig", None) or exc
-    line = str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__
+    line = (
+        str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__
+    )
     return line[:200]
 
 
@@ -102,7 +104,9 @@ class Database:
 
         cutoff = dt.datetime.now(dt.UTC) - older_than
         with self.session() as session:
-            result = session.execute(delete(ProcessedEvent).where(ProcessedEvent.received_at < cutoff))
+            result = session.execute(
+                delete(ProcessedEvent).where(ProcessedEvent.received_at < cutoff)
+            )
             return int(result.rowcount)  # type: ignore[attr-defined]
 
     @contextmanager

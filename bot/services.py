@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.answer.assistant import Assistant
 from bot.answer.llm import build_generator
@@ -69,7 +70,9 @@ class Services:
 
     @cached_property
     def portfolio(self) -> Portfolio:
-        return Portfolio(self.db, self.knowledge.programme)
+        return Portfolio(
+            self.db, self.knowledge.programme, ZoneInfo(self.settings.reflection.timezone)
+        )
 
     @cached_property
     def reflection(self) -> Reflection:
@@ -78,7 +81,9 @@ class Services:
     def monitor_summary(self) -> list[str]:
         from bot.monitor.report import summary_lines
 
-        return summary_lines(self.db, self.settings.monitor.k_anonymity, role_names=self.role_names())
+        return summary_lines(
+            self.db, self.settings.monitor.k_anonymity, role_names=self.role_names()
+        )
 
     def role_names(self) -> dict[str, str]:
         return {role.id: role.name.nl for role in self.knowledge.hulplijnen.roles}

@@ -9,12 +9,14 @@ Slack and OpenAI keep their conventional variable names (`SLACK_BOT_TOKEN`,
 from __future__ import annotations
 
 import datetime as dt
+import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import SettingsError as SourceError
 
 PLACEHOLDER_MARKERS = ("changeme", "change-me", "your-", "xxx", "placeholder", "<", "...")
 
@@ -126,7 +128,7 @@ class ReflectionSettings(BaseModel):
         dt.time(18, 0), description="From this local time nothing is sent..."
     )
     quiet_end: dt.time = Field(dt.time(8, 0), description="...until this local time.")
-    after_days: int = Field(1, ge=0, le=10, description="Working days after an atelier: look back.")
+    after_days: int = Field(1, ge=1, le=10, description="Working days after an atelier: look back.")
     before_days: int = Field(2, ge=1, le=10, description="Working days before an atelier: prepare.")
     catch_up_hours: int = Field(
         48, ge=0, le=720, description="Prompts missed by less are still sent."
@@ -145,7 +147,7 @@ class ReflectionSettings(BaseModel):
 
 
 class MonitorSettings(BaseModel):
-    hr_admins: list[str] = Field(
+    hr_admins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Slack user ids that see the HR monitoring summary."
     )
     pseudonym_key: SecretStr | None = Field(
@@ -164,6 +166,8 @@ class MonitorSettings(BaseModel):
     @classmethod
     def _split(cls, value: Any) -> Any:
         if isinstance(value, str):
+            if value.strip().startswith("["):  # the JSON form works too
+                return json.loads(value)
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
@@ -238,6 +242,8 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         raise SettingsError(describe_validation_error(exc)) from None
+    except SourceError as exc:  # a value that cannot even be parsed (e.g. broken JSON)
+        raise SettingsError(f"invalid setting: {str(exc).splitlines()[0]}") from None
 
 
 def describe_validation_error(exc: ValidationError) -> str:

@@ -95,3 +95,8 @@ def test_the_example_env_file_documents_every_setting() -> None:
         else:
             env = "DATABASE_URL" if name == "database_url" else f"LEERROUTE_{name.upper()}"
             assert f"{env}=" in example, f"{env} is not documented"
+
+
+def test_hr_admins_are_a_comma_separated_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEERROUTE_MONITOR__HR_ADMINS", "U01ABCDEF, U02GHIJKL")
+    assert load_settings().monitor.hr_admins == ["U01ABCDEF", "U02GHIJKL"]

@@ -19,6 +19,7 @@ from bot.answer.route import FACT_CUES, Route, Router
 from bot.answer.text import content_terms, fold
 from bot.embeddings import Embedder
 from bot.knowledge import Knowledge, Role
+from bot.monitor.scrub import without_personal_data
 
 log = logging.getLogger(__name__)
 
@@ -122,12 +123,18 @@ class Assistant:
     def answer(self, question: str, history: list[Turn] | None = None) -> Answer:
         started = time.perf_counter()
         result = self._answer(question, history or [])
+        # The asker's own words (cleaned of markup) travel on; whoever stores or forwards
+        # them scrubs them first (the recorder, the LLM prompt).
+        result.question = compose.clean_question(question, self.max_question_chars)
         result.latency_ms = (time.perf_counter() - started) * 1000
         return result
 
     def _answer(self, raw_question: str, history: list[Turn]) -> Answer:
         question = compose.clean_question(raw_question, self.max_question_chars)
         language = detect_language(question)
+        # Personal data (a phone number, an e-mail address) says nothing about the answer
+        # and must not steer the search: everything below sees the question without it.
+        question = without_personal_data(question)
         if not re.search(r"\w", question):
             return self._empty(question, language)
         today = self.today or dt.date.today()

@@ -71,7 +71,9 @@ class Recorder:
                 sources=json.dumps([s.as_dict() for s in answer.sources], ensure_ascii=False),
                 latency_ms=answer.latency_ms,
                 topic=topic_of(answer),
-                vector=answer.vector.astype(np.float16).tobytes() if answer.vector is not None else None,
+                vector=answer.vector.astype(np.float16).tobytes()
+                if answer.vector is not None
+                else None,
             )
             session.add(row)
             session.flush()

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from bot.answer.text import content_terms
 from bot.db import Database
 from bot.models import Question
+from bot.monitor.scrub import PLACEHOLDER
 
 OTHER = "overig"
 CLUSTER_SIMILARITY = 0.88
@@ -66,15 +67,24 @@ class Report:
         writer = csv.writer(out)
         writer.writerow(["theme", "questions", "askers", "trend", "thumbs_up", "thumbs_down"])
         for theme in self.themes:
-            writer.writerow([theme.label, theme.count, theme.askers, theme.trend, theme.up, theme.down])
+            writer.writerow(
+                [_cell(theme.label), theme.count, theme.askers, theme.trend, theme.up, theme.down]
+            )
         return out.getvalue()
+
+
+def _cell(value: str) -> str:
+    """A spreadsheet must not read a label as a formula (CSV injection)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
 def load_questions(db: Database, since: dt.datetime, until: dt.datetime) -> list[Question]:
     with db.session() as session:
         return list(
             session.scalars(
-                select(Question).where(Question.asked_at >= since, Question.asked_at < until).order_by(Question.asked_at)
+                select(Question)
+                .where(Question.asked_at >= since, Question.asked_at < until)
+                .order_by(Question.asked_at)
             )
         )
 
@@ -90,7 +100,11 @@ def assign_themes(rows: list[Question], role_names: dict[str, str]) -> dict[int,
     for row in rows:
         if row.topic:
             role = row.topic.removeprefix("role:")
-            themes[row.id] = f"Hulplijn: {role_names.get(role, role)}" if row.topic.startswith("role:") else row.topic
+            themes[row.id] = (
+                f"Hulplijn: {role_names.get(role, role)}"
+                if row.topic.startswith("role:")
+                else row.topic
+            )
             continue
         if row.vector is None:
             themes[row.id] = "Onbeantwoord (tekst verlopen)"
@@ -103,7 +117,9 @@ def assign_themes(rows: list[Question], role_names: dict[str, str]) -> dict[int,
                 break
         else:
             clusters.append((vector.copy(), [row]))
-    background = Counter(term for row in rows for term in set(content_terms(row.text or "")))
+    background = Counter(
+        term for row in rows for term in set(content_terms(PLACEHOLDER.sub(" ", row.text or "")))
+    )
     for _, members in clusters:
         label = "Onbeantwoord: " + characteristic_words([m.text or "" for m in members], background)
         for member in members:
@@ -113,8 +129,12 @@ def assign_themes(rows: list[Question], role_names: dict[str, str]) -> dict[int,
 
 def characteristic_words(texts: list[str], background: Counter[str], n: int = 3) -> str:
     """The words that mark a group of questions (frequent here, rarer elsewhere)."""
-    counts = Counter(term for text in texts for term in set(content_terms(text)) if not term.startswith("["))
-    scored = sorted(counts, key=lambda term: (-counts[term] / (background[term] or 1) * counts[term], term))
+    counts = Counter(
+        term for text in texts for term in set(content_terms(PLACEHOLDER.sub(" ", text)))
+    )
+    scored = sorted(
+        counts, key=lambda term: (-counts[term] / (background[term] or 1) * counts[term], term)
+    )
     words = [term for term in scored if term.isalpha() and len(term) > 2][:n]
     return ", ".join(words) or "diversen"
 
@@ -224,7 +244,9 @@ def gaps(rows: list[Question], themes: dict[int, str], k: int) -> list[Gap]:
         found.append(Gap(theme, reason, len(members), len(askers), examples))
     found.sort(key=lambda gap: (-gap.count, gap.theme))
     if hidden:
-        found.append(Gap(OTHER, "onbeantwoord of negatief", len(hidden), len({m.asker for m in hidden})))
+        found.append(
+            Gap(OTHER, "onbeantwoord of negatief", len(hidden), len({m.asker for m in hidden}))
+        )
     return found
 
 
@@ -234,7 +256,9 @@ def feedback(rows: list[Question]) -> dict[str, Any]:
     return {"up": up, "down": down, "ratio": round(up / (up + down), 3) if up + down else None}
 
 
-def summary_lines(db: Database, k: int, days: int = 30, role_names: dict[str, str] | None = None) -> list[str]:
+def summary_lines(
+    db: Database, k: int, days: int = 30, role_names: dict[str, str] | None = None
+) -> list[str]:
     """The App Home summary for HR admins: the last `days` days in a few lines."""
     until = dt.datetime.now(dt.UTC)
     report = build_report(db, k, until - dt.timedelta(days=days), until, role_names)

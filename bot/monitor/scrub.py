@@ -55,3 +55,11 @@ def scrub(text: str) -> str:
     text = NUMBER_RUN.sub(_number, text)
     text = NAME_CUE.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)] + "[naam]", text)
     return text
+
+
+PLACEHOLDER = re.compile(r"\[(?:e-mail|telefoon|bsn|iban|postcode|persoon|naam)\]")
+
+
+def without_personal_data(text: str) -> str:
+    """The text with personal data removed entirely (no placeholders): for searching."""
+    return re.sub(r"\s{2,}", " ", PLACEHOLDER.sub(" ", scrub(text))).strip()

@@ -11,7 +11,8 @@ from typing import Any
 
 from bot.reflection.participants import Participants
 
-USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+# Slack user ids are U or W and at least eight more characters; "UWV" or "USER" are not.
+USER_ID = re.compile(r"^[UW][A-Z0-9]{8,}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -63,5 +64,6 @@ def import_csv(
                 result.not_found.append(entry)
                 continue
         participants.enrol(user_id, cohort=cohort)
-        result.enrolled.append(user_id)
+        if user_id not in result.enrolled:  # a row may give both the id and the address
+            result.enrolled.append(user_id)
     return result

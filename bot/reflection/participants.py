@@ -12,15 +12,22 @@ class Participants:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def enrol(self, user_id: str, cohort: str = "default", language: str = "nl") -> bool:
-        """Enrol (or re-enrol) a participant; True when they were not active before."""
+    def enrol(self, user_id: str, cohort: str | None = None, language: str = "nl") -> bool:
+        """Enrol (or re-enrol) a participant; True when they were not active before.
+
+        Without a cohort (the slash command, the Home tab) a known participant keeps theirs.
+        """
         with self.db.session() as session:
             row = session.get(Participant, user_id)
             if row is None:
-                session.add(Participant(user_id=user_id, cohort=cohort, language=language))
+                session.add(
+                    Participant(user_id=user_id, cohort=cohort or "default", language=language)
+                )
                 return True
             was_active = row.active
-            row.active, row.cohort = True, cohort
+            row.active = True
+            if cohort is not None:
+                row.cohort = cohort
             if not was_active:
                 row.enrolled_at = utcnow()
             return not was_active

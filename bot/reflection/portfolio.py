@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -12,9 +13,10 @@ from bot.models import PortfolioEntry, utcnow
 
 
 class Portfolio:
-    def __init__(self, db: Database, programme: Programme) -> None:
+    def __init__(self, db: Database, programme: Programme, tz: ZoneInfo | None = None) -> None:
         self.db = db
         self.programme = programme
+        self.tz = tz or ZoneInfo("Europe/Amsterdam")
 
     def add(
         self, user_id: str, session_id: str, prompt: str, answer: str, send_id: int | None = None
@@ -80,6 +82,11 @@ class Portfolio:
                 if session is not None:
                     title = session.label + (f": {session.theme}" if session.theme else "")
                 lines += [f"## {title}", ""]
-            stamp = entry.created_at.strftime("%Y-%m-%d")
+            created = (
+                entry.created_at
+                if entry.created_at.tzinfo
+                else entry.created_at.replace(tzinfo=dt.UTC)
+            )
+            stamp = created.astimezone(self.tz).strftime("%Y-%m-%d")
             lines += [f"**{entry.prompt}**", "", entry.answer, "", f"_{stamp}_", ""]
         return "\n".join(lines)

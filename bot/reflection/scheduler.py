@@ -84,11 +84,11 @@ class Reflection:
                 )
                 if outcome == "sent":
                     result.sent.append(f"{participant.user_id}:{prompt.key}")
-                    sent_today = True
-                    break
-                if outcome == "failed":
+                elif outcome == "failed":
                     result.failed.append(f"{participant.user_id}:{prompt.key}")
-                break  # sent, failed, or busy: another process is sending to them right now
+                # One attempt per participant per tick. "busy" means another process is sending
+                # them a question right now: sending the next one as well would make two today.
+                break
         return result
 
     def _rows(self, user_id: str) -> dict[str, ReflectionSend]:

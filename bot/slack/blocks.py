@@ -14,6 +14,7 @@ from bot.slack.mrkdwn import escape, split_text, to_mrkdwn
 Block = dict[str, Any]
 MAX_BLOCKS = 50
 MAX_SOURCES = 5
+MAX_INPUT = 3000  # Slack's limit for a plain_text_input
 
 
 def section(text: str) -> Block:
@@ -251,7 +252,7 @@ def reflection_modal(
         "type": "plain_text_input",
         "action_id": ids.REFLECT_INPUT,
         "multiline": True,
-        "max_length": 3000,
+        "max_length": MAX_INPUT,
     }
     if initial:
         element["initial_value"] = initial

@@ -47,12 +47,21 @@ def register(app: App, services: Services) -> None:
                 blocks=blocks.saved_blocks(entry_id),
             )
 
-    def open_edit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def open_edit(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
         user = body["user"]["id"]
         entry_id = int(body["actions"][0]["value"])
         entry = next((e for e in services.portfolio.entries(user) if e.id == entry_id), None)
         if entry is None:
+            return
+        if len(entry.answer) > blocks.MAX_INPUT:
+            # Slack's text input holds 3000 characters: editing would cut the answer short.
+            respond(
+                text="Dit antwoord is te lang om in Slack te bewerken. Verwijder het en schrijf het opnieuw, "
+                "of bewerk het in je geëxporteerde portfolio.",
+                response_type="ephemeral",
+                replace_original=False,
+            )
             return
         client.views_open(
             trigger_id=body["trigger_id"],
