@@ -22,8 +22,8 @@ USER leerroute
 VOLUME ["/data"]
 EXPOSE 3000
 
-HEALTHCHECK --interval=30s --timeout=5s --start-period=60s \
-    CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:3000/healthz').status == 200 else 1)" || exit 1
+# Works in both modes (Socket Mode serves no HTTP): database and index reachable.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s CMD ["leerroute", "health"]
 
 # Index the knowledge (incremental, a no-op when unchanged), then serve Slack.
 # Socket Mode when SLACK_APP_TOKEN is set; for HTTP use: leerroute serve --http --host 0.0.0.0

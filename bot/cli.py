@@ -565,6 +565,16 @@ def dashboard(
 
 
 @app.command()
+def health() -> None:
+    """Exit 0 when the database and the index are reachable (for container health checks)."""
+    svc = services()
+    ok, reason = svc.health()
+    if not ok:
+        fail(f"not healthy: {reason}")
+    console.print("ok")
+
+
+@app.command()
 def purge() -> None:
     """Delete question texts older than the retention period (aggregates stay)."""
     svc = services()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 from dataclasses import dataclass, field
@@ -85,8 +86,34 @@ class Services:
             self.db, self.settings.monitor.k_anonymity, role_names=self.role_names()
         )
 
-    def role_names(self) -> dict[str, str]:
-        return {role.id: role.name.nl for role in self.knowledge.hulplijnen.roles}
+    def role_names(self, language: str = "nl") -> dict[str, str]:
+        return {role.id: role.name.get(language) for role in self.knowledge.hulplijnen.roles}
+
+    def today(self) -> dt.date:
+        """Today in the deployment's time zone (or the date a test fixed)."""
+        fixed = self.overrides.get("today")
+        if fixed is not None:
+            return fixed  # type: ignore[no-any-return]
+        return dt.datetime.now(ZoneInfo(self.settings.reflection.timezone)).date()
+
+    def health(self) -> tuple[bool, str]:
+        """A cheap readiness check without loading the model: database and index reachable."""
+        try:
+            check(self.db.engine)
+            chunks = open_collection(self.chroma, CHUNKS, self.embedder_id(), create=False)
+            if chunks is None or chunks.count() == 0:
+                return False, "the index holds no documents: run `leerroute ingest`"
+        except Exception as exc:  # reported as a reason, never raised
+            return False, _describe(exc)
+        return True, "ok"
+
+    def embedder_id(self) -> str:
+        from bot.embeddings import LOCAL_MODEL_ID
+        from bot.settings import EmbeddingProvider
+
+        if self.settings.embeddings.provider is EmbeddingProvider.local:
+            return LOCAL_MODEL_ID
+        return f"openai:{self.settings.embeddings.model}"
 
     def start_scheduler(self, client: Any, stop: Any) -> Any:
         """The background loop: reflection ticks each minute, retention purge daily."""

@@ -116,3 +116,12 @@ def test_ingest_reports_nothing_changed_on_a_second_run(data_dir: Path) -> None:
 def test_ingest_of_a_missing_path_is_a_clear_error(data_dir: Path) -> None:
     result = runner.invoke(app, ["ingest", "bestaat-niet"])
     assert result.exit_code == 1 and "no such file" in result.output
+
+
+def test_health_passes_with_an_index_and_fails_with_a_reason_without(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert runner.invoke(app, ["health"]).exit_code == 0
+    monkeypatch.setenv("LEERROUTE_DATA_DIR", str(tmp_path / "empty"))
+    result = runner.invoke(app, ["health"])
+    assert result.exit_code == 1 and "leerroute ingest" in result.output

@@ -49,7 +49,8 @@ def render_answer(
     except Exception:  # the boundary: the user hears about it, the log gets the details
         log.exception("answering a %s question failed", surface)
         return blocks.apology(detect_language(text)), None
-    return asked.answer.text[:3000], blocks.answer_blocks(asked.answer, asked.question_id)
+    names = services.role_names(asked.answer.language)
+    return asked.answer.text[:3000], blocks.answer_blocks(asked.answer, asked.question_id, names)
 
 
 def answer_in_slack(

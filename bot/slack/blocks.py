@@ -41,8 +41,13 @@ def t(language: str, nl: str, en: str) -> str:
     return en if language == "en" else nl
 
 
-def answer_blocks(answer: Answer, question_id: int | None) -> list[Block]:
-    """An answer: its text, the sources as context, and the buttons that fit it."""
+def answer_blocks(
+    answer: Answer, question_id: int | None, role_names: dict[str, str] | None = None
+) -> list[Block]:
+    """An answer: its text, the sources as context, and the buttons that fit it.
+
+    `role_names` maps role ids to their names in the answer's language (for the buttons
+    of a clarifying question)."""
     blocks: list[Block] = [section(piece) for piece in split_text(to_mrkdwn(answer.text))]
     if answer.sources:
         lines = []
@@ -55,7 +60,9 @@ def answer_blocks(answer: Answer, question_id: int | None) -> list[Block]:
     if answer.route.routed and answer.route.clarify:
         for role_id, _ in answer.route.candidates[:3]:
             buttons.append(
-                button(role_id_label(role_id, answer), ids.CHOOSE_ROLE, f"{role_id}|{lang}")
+                button(
+                    (role_names or {}).get(role_id, role_id), ids.CHOOSE_ROLE, f"{role_id}|{lang}"
+                )
             )
     elif answer.route.routed and answer.route.role:
         buttons.append(
@@ -72,18 +79,6 @@ def answer_blocks(answer: Answer, question_id: int | None) -> list[Block]:
     if buttons:
         blocks.append({"type": "actions", "block_id": "answer_actions", "elements": buttons[:25]})
     return blocks[:MAX_BLOCKS]
-
-
-def role_id_label(role_id: str, answer: Answer) -> str:
-    labels = {
-        "groepsontwikkelaar": "Groepsontwikkelaar",
-        "programmaregisseur": "Programmaregisseur",
-        "bestuursadviseur": "Bestuursadviseur",
-        "hr-adviseur": "HR-adviseur",
-        "externe-coach": "Externe coach",
-        "programmamanager": "Programmamanager",
-    }
-    return labels.get(role_id, role_id)
 
 
 def contact_blocks(role: Role, language: str) -> list[Block]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from slack_sdk import WebClient
 
 from bot.services import Services
@@ -18,7 +16,7 @@ def publish_home(services: Services, client: WebClient, user: str) -> None:
     view = home_view(
         knowledge.hulplijnen,
         knowledge.programme,
-        dt.date.today(),
+        services.today(),
         enrolled=services.participants.is_enrolled(user),
         monitor_summary=summary,
     )

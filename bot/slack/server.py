@@ -53,6 +53,14 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def _refuse(self, status: int, body: str) -> None:
+        """Answer without reading the request body, and close the connection: on a kept-alive
+        connection the unread body would otherwise be parsed as the next request."""
+        self.close_connection = True
+        self._send(
+            status, body, {"Content-Type": "text/plain; charset=utf-8", "Connection": "close"}
+        )
+
     def do_GET(self) -> None:
         path = urlparse(self.path).path
         if path == "/healthz":
@@ -67,14 +75,14 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         parsed = urlparse(self.path)
         if parsed.path != EVENTS_PATH:
-            self._send(404, "not found")
+            self._refuse(404, "not found")
             return
         try:
             length = int(self.headers.get("Content-Length") or 0)
         except ValueError:
             length = -1
         if length < 0 or length > MAX_BODY:
-            self._send(413, "request too large")
+            self._refuse(413, "request too large")
             return
         raw = self.rfile.read(length)
         try:
