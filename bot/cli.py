@@ -264,7 +264,7 @@ def run_slack(svc: Any, http: bool, host: str, port: int) -> None:
     import signal
     import threading
 
-    from bot.slack.app import SlackConfigError, create_app
+    from bot.slack.app import SlackConfigError, create_app, redeliver_unfinished
 
     slack = svc.settings.slack
     if not http and slack.app_token is None:
@@ -283,7 +283,7 @@ def run_slack(svc: Any, http: bool, host: str, port: int) -> None:
         fail(f"cannot connect to Slack at {slack.api_url}: {type(exc).__name__}: {str(exc)[:200]}")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    scheduler = svc.start_scheduler(bolt.client, stop)
+    scheduler = svc.start_scheduler(bolt.client, stop, lambda: redeliver_unfinished(bolt, svc))
     if http:
         from bot.slack.server import serve_http
 
@@ -305,8 +305,7 @@ def run_slack(svc: Any, http: bool, host: str, port: int) -> None:
             stop.wait()
         handler.close()
     stop.set()
-    if scheduler is not None:
-        scheduler.join(timeout=5)
+    scheduler.join(timeout=5)
 
 
 @app.command()

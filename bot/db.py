@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, delete, event, text
+from sqlalchemy import Engine, create_engine, delete, event, select, text, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -87,19 +87,32 @@ class Database:
         self.engine = engine
         self.sessions = sessionmaker(engine, expire_on_commit=False)
 
-    def claim_event(self, event_id: str) -> bool:
-        """True for the first process to claim a Slack event id; False for every retry."""
+    def claim_event(self, event_id: str, body: str | None = None) -> bool:
+        """True for the first process to claim a Slack event id; False for every retry.
+
+        With a `body` (a question), the event is kept until `finish_event`, so that
+        `unfinished_events` can hand it to another run if this one dies mid-answer."""
         from bot.models import ProcessedEvent
 
         try:
             with self.session() as session:
-                session.add(ProcessedEvent(event_id=event_id[:64]))
+                session.add(ProcessedEvent(event_id=event_id[:64], body=body))
             return True
         except IntegrityError:
             return False
 
+    def finish_event(self, event_id: str) -> None:
+        from bot.models import ProcessedEvent
+
+        with self.session() as session:
+            session.execute(
+                update(ProcessedEvent)
+                .where(ProcessedEvent.event_id == event_id[:64])
+                .values(finished_at=dt.datetime.now(dt.UTC), body=None)
+            )
+
     def forget_events(self, older_than: dt.timedelta = dt.timedelta(days=2)) -> int:
-        """Slack stops retrying within minutes: claims older than this can go."""
+        """Slack stops retrying within minutes, redelivery within minutes: old claims can go."""
         from bot.models import ProcessedEvent
 
         cutoff = dt.datetime.now(dt.UTC) - older_than
@@ -108,6 +121,35 @@ class Database:
                 delete(ProcessedEvent).where(ProcessedEvent.received_at < cutoff)
             )
             return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def unfinished_events(
+        self, older_than: dt.timedelta = dt.timedelta(minutes=2), max_attempts: int = 3
+    ) -> list[tuple[str, str]]:
+        """Question events claimed but never answered (the process died): claim each for
+        one more attempt (compare-and-set, so one replica takes it) and return them."""
+        from bot.models import ProcessedEvent
+
+        cutoff = dt.datetime.now(dt.UTC) - older_than
+        with self.session() as session:
+            stale = session.execute(
+                select(ProcessedEvent.event_id, ProcessedEvent.attempts, ProcessedEvent.body).where(
+                    ProcessedEvent.finished_at.is_(None),
+                    ProcessedEvent.body.is_not(None),
+                    ProcessedEvent.received_at < cutoff,
+                    ProcessedEvent.attempts < max_attempts,
+                )
+            ).all()
+        taken = []
+        for event_id, attempts, body in stale:
+            with self.session() as session:
+                won = session.execute(
+                    update(ProcessedEvent)
+                    .where(ProcessedEvent.event_id == event_id, ProcessedEvent.attempts == attempts)
+                    .values(attempts=attempts + 1, received_at=dt.datetime.now(dt.UTC))
+                )
+                if won.rowcount and body:  # type: ignore[attr-defined]
+                    taken.append((event_id, body))
+        return taken
 
     @contextmanager
     def session(self) -> Iterator[Session]:

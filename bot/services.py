@@ -115,11 +115,11 @@ class Services:
             return LOCAL_MODEL_ID
         return f"openai:{self.settings.embeddings.model}"
 
-    def start_scheduler(self, client: Any, stop: Any) -> Any:
-        """The background loop: reflection ticks each minute, retention purge daily."""
+    def start_scheduler(self, client: Any, stop: Any, redeliver: Any = None) -> Any:
+        """The background loop: redelivery and reflection ticks each minute, purge daily."""
         from bot.reflection.scheduler import start_scheduler
 
-        return start_scheduler(self, client, stop)
+        return start_scheduler(self, client, stop, redeliver)
 
     def warm_up(self) -> list[str]:
         """Load the model, index and database now; the reasons for whatever is not ready."""

@@ -622,3 +622,54 @@ def test_leerroute_serve_http_answers_a_signed_mention_and_stops_cleanly_on_sigt
     assert process.returncode == 0, err
     assert f"Leerroute serves Slack on {base}/slack/events" in out
     assert "Traceback" not in err
+
+
+def test_a_question_claimed_by_a_process_that_died_mid_answer_is_answered_later_once(
+    slack: FakeSlack, leerroute: HttpLeerroute
+) -> None:
+    import datetime as dt
+    import json
+
+    from sqlalchemy import update
+
+    from bot.models import ProcessedEvent
+    from bot.slack.app import redeliver_unfinished
+
+    # Another process acknowledged and claimed this mention, then was killed before answering.
+    body = event_callback(app_mention("wanneer is werkatelier 4?"))
+    assert leerroute.services.db.claim_event(body["event_id"], json.dumps(body))
+    with leerroute.services.db.session() as session:
+        session.execute(
+            update(ProcessedEvent).values(
+                received_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=3)
+            )
+        )
+    # Slack will not send it again (it was acknowledged); the scheduler's redelivery does.
+    assert redeliver_unfinished(leerroute.app, leerroute.services) == 1
+    [answer] = slack.wait_for("chat.postMessage", predicate=in_thread(body["event"]["ts"]))
+    assert "19 en 20 maart 2012" in everything_said(answer)
+    leerroute.settle()
+    assert redeliver_unfinished(leerroute.app, leerroute.services) == 0
+
+
+def test_an_answered_question_is_never_redelivered(
+    slack: FakeSlack, leerroute: HttpLeerroute
+) -> None:
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from bot.models import ProcessedEvent
+    from bot.slack.app import redeliver_unfinished
+
+    body = event_callback(app_mention("wanneer is werkatelier 4?"))
+    assert leerroute.deliver(body) == 200
+    slack.wait_for("chat.postMessage", predicate=in_thread(body["event"]["ts"]))
+    leerroute.settle()
+    with leerroute.services.db.session() as session:
+        session.execute(
+            update(ProcessedEvent).values(
+                received_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=3)
+            )
+        )
+    assert redeliver_unfinished(leerroute.app, leerroute.services) == 0

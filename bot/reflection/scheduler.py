@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -258,20 +259,32 @@ class Reflection:
 
 
 def start_scheduler(
-    services: Services, client: Any, stop: threading.Event
-) -> threading.Thread | None:
-    if not services.settings.reflection.enabled:
-        return None
-    reflection = services.reflection
+    services: Services,
+    client: Any,
+    stop: threading.Event,
+    redeliver: Callable[[], int] | None = None,
+) -> threading.Thread:
+    """One background loop. Each minute: redeliver questions a crashed run left unanswered,
+    and a reflection tick. Once a day: the retention purge and old event claims."""
+    reflection = services.reflection if services.settings.reflection.enabled else None
+    last_purge: dt.date | None = None
 
     def loop() -> None:
+        nonlocal last_purge
         while not stop.is_set():
             try:
-                reflection.tick(client)
-            except Exception:  # a failed tick must not end the scheduler
-                log.exception("reflection tick failed; trying again in a minute")
+                if redeliver is not None:
+                    redeliver()
+                if reflection is not None:
+                    reflection.tick(client)
+                if last_purge != dt.date.today():
+                    services.recorder.purge(services.settings.monitor.retention_days)
+                    services.db.forget_events()
+                    last_purge = dt.date.today()
+            except Exception:  # a failed round must not end the loop
+                log.exception("scheduled work failed; trying again in a minute")
             stop.wait(60)
 
-    thread = threading.Thread(target=loop, name="reflection-scheduler", daemon=True)
+    thread = threading.Thread(target=loop, name="leerroute-scheduler", daemon=True)
     thread.start()
     return thread

@@ -71,3 +71,10 @@ def answer_in_slack(
     client.chat_postMessage(
         channel=channel, thread_ts=thread_ts, text=reply, blocks=reply_blocks, unfurl_links=False
     )
+
+
+def finish(services: Services, body: dict[str, Any]) -> None:
+    """The event is handled (answered or deliberately ignored): nothing to redeliver."""
+    event_id = body.get("event_id")
+    if event_id:
+        services.db.finish_event(str(event_id))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -19,6 +20,10 @@ from bot.settings import Settings
 from bot.slack import listeners
 
 log = logging.getLogger(__name__)
+
+# Marks our own redelivery. Only reachable in-process: an HTTP request carrying it still
+# has to pass Slack's signature check first, which no forged request does.
+REDELIVERY_HEADER = "x-leerroute-redelivery"
 
 
 class SlackConfigError(Exception):
@@ -68,14 +73,39 @@ def answer_each_event_once(services: Services) -> Callable[..., Any]:
     in this process or another replica, is acknowledged and dropped.
     """
 
-    def middleware(body: dict[str, Any], next: Callable[[], Any]) -> Any:
+    def middleware(body: dict[str, Any], request: BoltRequest, next: Callable[[], Any]) -> Any:
         event_id = body.get("event_id")
-        if event_id and not services.db.claim_event(str(event_id)):
+        if event_id and request.headers.get(REDELIVERY_HEADER):
+            return next()  # our own redelivery of an event a crashed run never answered
+        if event_id and not services.db.claim_event(str(event_id), question_body(body)):
             log.info("event %s was already handled; acknowledging the retry", event_id)
             return BoltResponse(status=200, body="")
         return next()
 
     return middleware
+
+
+def question_body(body: dict[str, Any]) -> str | None:
+    """The request body to keep until answered, for events that carry a person's question."""
+    event = body.get("event") or {}
+    if (
+        event.get("type") in {"app_mention", "message"}
+        and not event.get("bot_id")
+        and not event.get("subtype")
+    ):
+        return json.dumps(body)
+    return None
+
+
+def redeliver_unfinished(app: App, services: Services) -> int:
+    """Answer the questions a killed process claimed but never answered (bounded retries)."""
+    events = services.db.unfinished_events()
+    for event_id, body in events:
+        log.warning("event %s was claimed but never answered; answering it now", event_id)
+        app.dispatch(
+            BoltRequest(body=json.loads(body), mode="socket_mode", headers={REDELIVERY_HEADER: "1"})
+        )
+    return len(events)
 
 
 def log_error(error: Exception, body: dict[str, Any]) -> None:

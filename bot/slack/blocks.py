@@ -152,6 +152,7 @@ def home_view(
     today: dt.date,
     enrolled: bool,
     monitor_summary: list[str] | None = None,
+    dashboard_url: str | None = None,
 ) -> dict[str, Any]:
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Leerroute"}},
@@ -190,12 +191,10 @@ def home_view(
     blocks.extend(hulplijnen_blocks(hulplijnen))
     if monitor_summary is not None:
         blocks.append({"type": "divider"})
-        blocks.append(
-            section(
-                "*Monitoring (laatste 30 dagen)*\n"
-                + "\n".join(escape(line) for line in monitor_summary)
-            )
-        )
+        lines = [escape(line) for line in monitor_summary]
+        if dashboard_url:
+            lines.append(f"<{dashboard_url}|Open het dashboard>")
+        blocks.append(section("*Monitoring (laatste 30 dagen)*\n" + "\n".join(lines)))
     return {"type": "home", "blocks": blocks[:100]}
 
 

@@ -19,5 +19,6 @@ def publish_home(services: Services, client: WebClient, user: str) -> None:
         services.today(),
         enrolled=services.participants.is_enrolled(user),
         monitor_summary=summary,
+        dashboard_url=services.settings.monitor.dashboard_url,
     )
     client.views_publish(user_id=user, view=view)

@@ -8,7 +8,7 @@ from slack_bolt import App, Assistant, Say, SetStatus, SetSuggestedPrompts
 from slack_sdk import WebClient
 
 from bot.services import Services
-from bot.slack.answering import answer_in_slack, earlier_questions, thread_messages
+from bot.slack.answering import answer_in_slack, earlier_questions, finish, thread_messages
 from bot.slack.reflection import store_thread_reply
 
 SUGGESTED_PROMPTS = [
@@ -31,6 +31,18 @@ def register(app: App, services: Services) -> None:
 
     @assistant.user_message
     def respond(
+        payload: dict[str, Any],
+        body: dict[str, Any],
+        set_status: SetStatus,
+        client: WebClient,
+        context: Any,
+    ) -> None:
+        try:
+            answer_in_thread(payload, set_status, client, context)
+        finally:
+            finish(services, body)
+
+    def answer_in_thread(
         payload: dict[str, Any], set_status: SetStatus, client: WebClient, context: Any
     ) -> None:
         if payload.get("subtype"):

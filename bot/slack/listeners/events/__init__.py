@@ -9,14 +9,22 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.services import Services
-from bot.slack.answering import answer_in_slack, earlier_questions, thread_messages
+from bot.slack.answering import answer_in_slack, earlier_questions, finish, thread_messages
 from bot.slack.home import publish_home
 
 log = logging.getLogger(__name__)
 
 
 def register(app: App, services: Services) -> None:
-    def on_mention(event: dict[str, Any], client: WebClient, context: Any) -> None:
+    def on_mention(
+        event: dict[str, Any], body: dict[str, Any], client: WebClient, context: Any
+    ) -> None:
+        try:
+            answer_mention(event, client, context)
+        finally:
+            finish(services, body)
+
+    def answer_mention(event: dict[str, Any], client: WebClient, context: Any) -> None:
         if event.get("bot_id") or event.get("subtype"):
             return
         thread_ts = event.get("thread_ts") or event["ts"]

@@ -8,12 +8,20 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.services import Services
-from bot.slack.answering import answer_in_slack, earlier_questions, thread_messages
+from bot.slack.answering import answer_in_slack, earlier_questions, finish, thread_messages
 from bot.slack.reflection import store_thread_reply
 
 
 def register(app: App, services: Services) -> None:
-    def on_message(event: dict[str, Any], client: WebClient, context: Any) -> None:
+    def on_message(
+        event: dict[str, Any], body: dict[str, Any], client: WebClient, context: Any
+    ) -> None:
+        try:
+            handle(event, client, context)
+        finally:
+            finish(services, body)
+
+    def handle(event: dict[str, Any], client: WebClient, context: Any) -> None:
         # Bots (ourselves included), edits, deletions and joins are not questions.
         if event.get("bot_id") or event.get("subtype"):
             return
