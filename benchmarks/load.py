@@ -135,7 +135,10 @@ def run(replicas: int, events: int, concurrency: int, shared: dict[str, str]) ->
                 started = time.perf_counter()
                 with lock:
                     sent_at[bodies[i]["event"]["channel"]] = started
-                status, _ = post_event(f"{url}/slack/events", SECRET, bodies[i])
+                try:
+                    status, _ = post_event(f"{url}/slack/events", SECRET, bodies[i])
+                except OSError:  # refused or reset: counts as not acknowledged
+                    status = 0
                 elapsed = time.perf_counter() - started
                 with lock:
                     acks.append(elapsed if status == 200 else float("inf"))

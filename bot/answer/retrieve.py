@@ -14,6 +14,8 @@ from bot.embeddings import Embedder
 from bot.store import all_records
 
 log = logging.getLogger(__name__)
+# bm25s sets its own logger to DEBUG when imported; its index-building chatter is noise.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 RRF_K = 60
 

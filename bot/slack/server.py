@@ -26,6 +26,7 @@ Health = Callable[[], tuple[bool, str]]
 class SlackHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # socketserver's default of 5 refuses bursts of Slack events
 
     def __init__(self, host: str, port: int, app: App, health: Health) -> None:
         self.app = app
