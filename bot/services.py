@@ -16,7 +16,7 @@ from bot.answer.retrieve import Retriever
 from bot.answer.route import Router
 from bot.db import Database, check, create_db_engine, upgrade
 from bot.embeddings import Embedder, build_embeddings
-from bot.knowledge import Knowledge, load_knowledge
+from bot.knowledge import Knowledge, KnowledgeError, load_knowledge
 from bot.monitor.record import Recorder, pseudonym_key
 from bot.questions import QuestionService
 from bot.reflection.participants import Participants
@@ -86,6 +86,16 @@ class Services:
             self.db, self.settings.monitor.k_anonymity, role_names=self.role_names()
         )
 
+    def fallback_role(self) -> str:
+        hulplijnen = self.knowledge.hulplijnen
+        role = self.settings.answer.fallback_role or hulplijnen.default_role
+        if role not in {r.id for r in hulplijnen.roles}:
+            raise KnowledgeError(
+                f"LEERROUTE_ANSWER__FALLBACK_ROLE: '{role}' is not a role in hulplijnen.yaml "
+                f"(one of: {', '.join(r.id for r in hulplijnen.roles)})"
+            )
+        return role
+
     def role_names(self, language: str = "nl") -> dict[str, str]:
         return {role.id: role.name.get(language) for role in self.knowledge.hulplijnen.roles}
 
@@ -154,7 +164,7 @@ class Services:
             retriever=Retriever(chunks, self.embedder),
             router=Router(roles, self.knowledge.hulplijnen),
             generator=build_generator(self.settings),
-            fallback_role=self.settings.answer.fallback_role,
+            fallback_role=self.fallback_role(),
             max_question_chars=self.settings.answer.max_question_chars,
             top_k=self.settings.answer.top_k,
             today=self.overrides.get("today"),

@@ -111,8 +111,10 @@ class EmbeddingSettings(BaseModel):
 
 
 class AnswerSettings(BaseModel):
-    fallback_role: str = Field(
-        "hr-adviseur", description="Support role to point to when the sources do not answer."
+    fallback_role: str | None = Field(
+        None,
+        description="Support role to point to when the sources do not answer "
+        "(default: default_role in hulplijnen.yaml).",
     )
     top_k: int = Field(4, ge=1, le=20, description="Passages used to compose an answer.")
     max_question_chars: int = Field(

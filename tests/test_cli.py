@@ -125,3 +125,12 @@ def test_health_passes_with_an_index_and_fails_with_a_reason_without(
     monkeypatch.setenv("LEERROUTE_DATA_DIR", str(tmp_path / "empty"))
     result = runner.invoke(app, ["health"])
     assert result.exit_code == 1 and "leerroute ingest" in result.output
+
+
+def test_an_unknown_fallback_role_is_one_clear_line(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LEERROUTE_ANSWER__FALLBACK_ROLE", "hr")
+    result = runner.invoke(app, ["ask", "Wat is de hoofdstad van Australië?"])
+    assert result.exit_code == 1
+    assert "LEERROUTE_ANSWER__FALLBACK_ROLE" in result.output and "Traceback" not in result.output

@@ -102,8 +102,8 @@ class Assistant:
         embedder: Embedder,
         retriever: Retriever,
         router: Router,
+        fallback_role: str,
         generator: OpenAIGenerator | None = None,
-        fallback_role: str = "hr-adviseur",
         max_question_chars: int = 2000,
         top_k: int = 4,
         today: dt.date | None = None,
@@ -168,6 +168,10 @@ class Assistant:
                 if not route.help_cue:
                     # "wat kost de leergang?" wants the fact, not a person.
                     route = Route(None, route.confidence, route.margin, route.candidates)
+        named = self._named_role(question)
+        if named is not None and route.help_cue and route.role != named.id:
+            # "wie is de programmamanager?": a role the asker names beats a lookalike.
+            route = Route(named.id, 1.0, 1.0, [(named.id, 1.0)], wants_person=True, help_cue=True)
         role_name = None
         if route.routed and route.role:
             role = self.knowledge.hulplijnen.role(route.role)
@@ -189,12 +193,14 @@ class Assistant:
             # "Hoe heet het Ambitieakkoord van de bestuursadviseurs?" wants the passage
             # first, and the role second.
             tokenize = self.retriever.tokenizer
-            parts.insert(0, compose.passages_text(search_text, evidence, language, tokenize))
-            sources.extend(
-                self._passage_sources(
-                    compose.best_sentences(search_text, evidence, tokenize=tokenize)
+            quoted = compose.passages_text(search_text, evidence, language, tokenize)
+            if quoted:
+                parts.insert(0, quoted)
+                sources.extend(
+                    self._passage_sources(
+                        compose.best_sentences(search_text, evidence, tokenize=tokenize)
+                    )
                 )
-            )
         grounded = bool(parts)
         if not grounded:
             return self._unknown(question, language, fact_query, vector)
@@ -310,6 +316,10 @@ class Assistant:
         """A role the question asks about by name ("wat doet een programmaregisseur?")."""
         if not FACT_CUES.search(fold(question)) and not ROLE_QUESTION.search(fold(question)):
             return None
+        return self._named_role(question)
+
+    def _named_role(self, question: str) -> Role | None:
+        """The support role the question names ("programmaregisseurs", "HR adviser")."""
         terms = set(content_terms(question))
         for role in self.knowledge.hulplijnen.roles:
             for name in (role.name.nl, role.name.en.split("(")[0], role.id):

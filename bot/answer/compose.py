@@ -15,6 +15,10 @@ from bot.answer.text import content_terms
 from bot.knowledge import Hulplijnen, Role
 
 SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z‘'\"(•-])|\n+")
+# "drs. A. Aalten" and "prof. dr. J.J. Boonstra" are one sentence, not four.
+ABBREVIATION = re.compile(
+    r"(?:\b[A-Za-z]|\b(?:drs|dr|prof|ir|mr|ing|dhr|mevr|mw|bijv|o\.a|e\.a|nr|ca))\.$"
+)
 SLACK_MARKUP = re.compile(r"<([@#!])([^>|]+)(?:\|([^>]+))?>|<(https?://[^>|]+)(?:\|([^>]+))?>")
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -36,6 +40,16 @@ def clean_question(text: str, max_chars: int) -> str:
     return text[:max_chars].strip()
 
 
+def split_sentences(text: str) -> list[str]:
+    pieces: list[str] = []
+    for piece in SENTENCE.split(text):
+        if pieces and ABBREVIATION.search(pieces[-1]) and "\n" not in piece:
+            pieces[-1] = f"{pieces[-1]} {piece}"
+        else:
+            pieces.append(piece)
+    return pieces
+
+
 def best_sentences(
     question: str,
     passages: Sequence[Passage],
@@ -52,17 +66,25 @@ def best_sentences(
     order = 0
     for rank, passage in enumerate(passages):
         context = set(tokenize(f"{passage.title} {passage.section}"))
-        for sentence in SENTENCE.split(passage.text):
+        # A section named after what is asked ("Het resultaat", "Kosten") answers it.
+        on_topic = len((terms & set(tokenize(passage.section))) - set(tokenize(passage.title)))
+        for sentence in split_sentences(passage.text):
             sentence = sentence.strip(" -•*#|>")
             if len(sentence) < 25 or sentence.count("|") > 2 or re.match(r"^\d+[.)]\s", sentence):
                 continue
             shared = terms & set(tokenize(sentence))
-            overlap = sum(0.3 if term in context else 1.0 for term in shared)
+            overlap = sum(0.3 if term in context else 1.0 for term in shared) + on_topic
+            # Only the title's words in common does not answer, unless the title's words
+            # are all the question asks about ("Wat is de Routekaart HR2020?").
+            if overlap < 1.0 and not (shared and terms <= context):
+                continue
             score = overlap - 0.25 * rank + 0.1 * passage.dense
             scored.append((score, order, passage, sentence))
             order += 1
     scored.sort(key=lambda item: (-item[0], item[1]))
-    chosen = [item for item in scored[:limit] if item[0] > 0] or scored[:1]
+    # A sentence that shares nothing of its own with the question does not answer it:
+    # then there is no answer here, which is better than an irrelevant quote.
+    chosen = scored[:limit]
     chosen.sort(key=lambda item: item[1])  # keep the document's own order
     picked = []
     for _, _, passage, sentence in chosen:

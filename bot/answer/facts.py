@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from bot.answer.text import fold
+from bot.answer.text import content_terms, fold
 from bot.knowledge import Programme, Session
 
 MONTHS_NL = (
@@ -23,15 +23,19 @@ ORDINALS = {
     "een": 1, "twee": 2, "drie": 3, "vier": 4, "vijf": 5, "zes": 6,
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
 }  # fmt: skip
-NUMBER = r"(\d|" + "|".join(ORDINALS) + r")"
+ORDINAL_WORDS = [word for word in ORDINALS if word.endswith(("de", "ste", "st", "nd", "rd", "th"))]
+# After the kind any number word works ("werkatelier vier"); before it only digits and true
+# ordinals: "een werkatelier" is any atelier, not the first.
+NUMBER = r"(\d|" + "|".join(w for w in ORDINALS if w not in {"een", "one"}) + r")"
+BEFORE = r"(\d|" + "|".join(ORDINAL_WORDS) + r")"
 
 SESSION_PATTERNS: list[tuple[str, str]] = [
     ("werkatelier", rf"\b(?:werk)?ateliers?\s*(?:nummer\s*|nr\.?\s*)?{NUMBER}\b"),
-    ("werkatelier", rf"\b{NUMBER}\s*(?:e|de|ste)?\s*(?:werk)?atelier\b"),
+    ("werkatelier", rf"\b{BEFORE}\s*(?:e|de|ste)?\s*(?:werk)?atelier\b"),
     ("werkatelier", rf"\bworkshops?\s*(?:number\s*|no\.?\s*)?{NUMBER}\b"),
-    ("werkatelier", rf"\b{NUMBER}(?:st|nd|rd|th)?\s*workshop\b"),
+    ("werkatelier", rf"\b{BEFORE}(?:st|nd|rd|th)?\s*workshop\b"),
     ("masterclass", rf"\bmaster\s?class(?:es)?\s*(?:nummer\s*|number\s*)?{NUMBER}\b"),
-    ("masterclass", rf"\b{NUMBER}\s*(?:e|de|ste|st|nd|rd|th)?\s*master\s?class\b"),
+    ("masterclass", rf"\b{BEFORE}\s*(?:e|de|ste|st|nd|rd|th)?\s*master\s?class\b"),
 ]
 NAMED_SESSIONS = [
     ("intake", r"\bintake"),
@@ -59,7 +63,7 @@ ASPECTS: dict[str, str] = {
     "admission": r"\btoelat|\bvooropleiding|\bvoorwaarden|\beisen\b|\bvereist|\brequirement|\badmission|\beligib|\bwerkervaring|\bmag ik meedoen",
     "group_size": r"\bdeelnemers|\bgroepsgrootte|\bgroepsomvang|\bparticipants|\bgroup size|\bhoe groot is de groep",
     "consult_size": r"\bconsultatiegroep|\bconsultation group",
-    "study_load": r"\bstudiebelasting|\buren\b|\bdagdelen|\btijdsinvestering|\bhours\b|\bstudy load|\bworkload|\bhoeveel tijd",
+    "study_load": r"\bstudiebelasting|\buren\b|\buur\b|\bdagdelen|\btijdsinvestering|\bhours\b|\bstudy load|\bworkload|\bhoeveel tijd",
     "duration": r"\bdoorlooptijd|\bhoe lang\b|\bduur\b|\bduurt|\bduration|\bhow long|\bwanneer begint|\bwanneer start|\bwhen does .* start",
     "contact": r"\bcontact|\btelefoon|\bbellen|\be-?mail|\bphone|\bmailen|\bsecretariaat",
     "count_werkatelier": r"\b(?:hoeveel|how many)\s+(?:werk)?ateliers|\b(?:hoeveel|how many)\s+workshops",
@@ -70,6 +74,14 @@ ASPECTS: dict[str, str] = {
 # Aspects that only make sense about the programme: they need a word that says so,
 # or a referenced session, or an earlier programme turn in the conversation.
 NEEDS_CUE = {"cost", "where", "duration", "study_load", "contact", "admission", "schedule"}
+# Words that only ever mean the programme's admission or study load: no cue needed.
+SPECIFIC = {
+    "admission": r"\btoelatingsvoorwaarden|\btoelating|\bvooropleiding|\badmission requirement",
+    "study_load": r"\bstudiebelasting|\bstudy load",
+}
+# Words that say what else a question is about, so that naming a session is not enough:
+# "welk boek moet ik lezen voor werkatelier 2?" is not answered by its date.
+SESSION_WORDS = r"werk|atelier|ateliers|werkatelier|werkateliers|workshop|workshops|master|class|classes|masterclass|masterclasses|nummer|number|thema|theme"
 PROGRAMME_CUE = (
     r"\bleergang|\bprogramma\b|\bprogramme|\bprogram\b|\btraject|\bsioo|\bdeelname|\bdeelnemen"
     r"|\bmeedoen|\bwerkatelier|\bmasterclass|\bcourse\b|\bpartner in business|\bhrm-adviseur"
@@ -138,6 +150,11 @@ def parse(
     follow_up = previous is not None and not previous.empty and _looks_like_follow_up(text)
     if not cue and not follow_up:
         query.aspects -= NEEDS_CUE
+    if re.search(r"\b(tijd|uur|uren|hours|time)\b", text):
+        query.aspects.discard("cost")  # "hoeveel tijd kost het?" asks for time, not money
+    for aspect, pattern in SPECIFIC.items():
+        if re.search(pattern, text):
+            query.aspects.add(aspect)
     if query.sessions and "where" in query.aspects:
         query.aspects.add("where")
     if "count_werkatelier" in query.aspects or "count_masterclass" in query.aspects:
@@ -157,9 +174,21 @@ def parse(
         query.aspects -= session_aspects - {
             "where"
         }  # "waar is de leergang?" is about the programme
+    if query.sessions and not query.aspects and _asks_something_else(question):
+        return None  # "welk boek moet ik lezen voor werkatelier 2?" is not answered by its date
     if query.empty:
         return None
     return query
+
+
+def _asks_something_else(question: str) -> bool:
+    """Whether a question names a session but asks about something besides the session."""
+    named = rf"^(?:{SESSION_WORDS}|intake|tussengesprek|\w*bijeenkomst|\w*bijeenkomsten|volgend|laatst|next|last|over|vertel|wat)$"
+    for term in content_terms(question):
+        if term.isdigit() or term in ORDINALS or re.match(named, term):
+            continue
+        return True
+    return False
 
 
 def _looks_like_follow_up(text: str) -> bool:
@@ -245,9 +274,9 @@ def answer(query: FactQuery, programme: Programme, language: str, today: dt.date
         )
     if "cost" in aspects:
         lines.append(
-            f"The cost for the municipality is € {programme.costs.amount_eur:,} per participant (excluding accommodation), after a contribution of € {programme.costs.subsidy_eur:,} per participant from the A+O fonds. In the brochure's words: “{programme.costs.text}”".replace(
-                ",", "."
-            )
+            f"The cost for the municipality is € {_euros(programme.costs.amount_eur)} per participant, "
+            f"after a contribution of € {_euros(programme.costs.subsidy_eur or 0)} per participant from the "
+            f"A+O fonds. In the brochure's words: “{programme.costs.text}”"
             if en
             else programme.costs.text
         )
@@ -293,6 +322,11 @@ def answer(query: FactQuery, programme: Programme, language: str, today: dt.date
         ]
         lines.append(intro + "\n" + "\n".join(rows))
     return "\n".join(line for line in lines if line)
+
+
+def _euros(amount: int) -> str:
+    """6500 → "6.500", as the brochure writes amounts."""
+    return f"{amount:,}".replace(",", ".")
 
 
 def _nl_count(n: int) -> str:

@@ -1,4 +1,6 @@
-"""Tiny, deterministic language guess between Dutch and English (Dutch when unsure)."""
+"""Tiny, deterministic language guess between Dutch and English (Dutch when unsure).
+
+Words both languages use ("in", "is", "we", "me") count for neither."""
 
 from __future__ import annotations
 
@@ -17,11 +19,9 @@ DUTCH = set(
         "je",
         "jij",
         "u",
-        "we",
         "wij",
         "zij",
         "ze",
-        "is",
         "zijn",
         "was",
         "waren",
@@ -104,9 +104,7 @@ ENGLISH = set(
         "you",
         "he",
         "she",
-        "we",
         "they",
-        "is",
         "are",
         "was",
         "were",
@@ -137,7 +135,6 @@ ENGLISH = set(
         "this",
         "there",
         "on",
-        "in",
         "from",
         "have",
         "has",
@@ -157,7 +154,6 @@ ENGLISH = set(
         "please",
         "would",
         "should",
-        "me",
         "it",
         "its",
         "be",

@@ -14,7 +14,14 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.answer.assistant import Answer
 from bot.db import Database
-from bot.models import AppSecret, Participant, PortfolioEntry, Question, ReflectionSend
+from bot.models import (
+    AppSecret,
+    Participant,
+    PortfolioEntry,
+    ProcessedEvent,
+    Question,
+    ReflectionSend,
+)
 from bot.monitor.scrub import scrub
 from bot.settings import Settings
 
@@ -104,6 +111,12 @@ class Recorder:
                 ).rowcount,  # type: ignore[attr-defined]
                 "enrolment": session.execute(
                     delete(Participant).where(Participant.user_id == user_id)
+                ).rowcount,  # type: ignore[attr-defined]
+                # Questions still waiting to be answered keep their Slack event, user id included.
+                "pending": session.execute(
+                    delete(ProcessedEvent).where(
+                        ProcessedEvent.body.contains(f'"user": "{user_id}"')
+                    )
                 ).rowcount,  # type: ignore[attr-defined]
             }
         return counts

@@ -240,7 +240,12 @@ def gaps(rows: list[Question], themes: dict[int, str], k: int) -> list[Gap]:
         if len(askers) < k:
             hidden.extend(members)
             continue
-        examples = list(dict.fromkeys(m.text for m in members if m.text))[:3]
+        # A question text is shown only when k different people asked it (in the same words).
+        by_text: dict[str, set[str]] = defaultdict(set)
+        for member in members:
+            if member.text:
+                by_text[" ".join(member.text.lower().split())].add(member.asker)
+        examples = [text for text, people in by_text.items() if len(people) >= k][:3]
         found.append(Gap(theme, reason, len(members), len(askers), examples))
     found.sort(key=lambda gap: (-gap.count, gap.theme))
     if hidden:

@@ -9,15 +9,22 @@ from __future__ import annotations
 import re
 
 EMAIL = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
-SLACK_USER = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>|\b[UW][A-Z0-9]{8,}\b")
+# A mention, or a bare Slack user id (which always has a digit: "WERKATELIER" is no id).
+SLACK_USER = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>|\b[UW](?=[A-Z0-9]*\d)[A-Z0-9]{8,}\b")
 IBAN = re.compile(r"\b[A-Z]{2}\d{2}[ ]?(?:[A-Z0-9]{4}[ ]?){2,7}[A-Z0-9]{1,4}\b", re.I)
 POSTCODE_HOUSE = re.compile(r"\b[1-9]\d{3}[ ]?[A-Z]{2}\b(?:[ ,]+\d{1,5}[ ]?[a-zA-Z]?\b)?")
 # A run of digits with the separators people type in numbers: spaces, dots, dashes, brackets.
 NUMBER_RUN = re.compile(r"(?<![\w@])(?:\+|00)?\d(?:[ .()\-]{0,2}\d){6,16}(?![\w])")
+NAME = r"[A-Z][a-zà-ÿ]+(?:[- ](?:van|de|der|den|ter|te|het|van de|van der|van den))*(?:[- ][A-Z][a-zà-ÿ]+)*"
+# After these words a capitalised word is a name: "mijn collega Jan de Vries", "Mijn manager, Piet".
 NAME_CUE = re.compile(
-    r"\b(?:collega|manager|leidinggevende|teamleider|meneer|mevrouw|dhr\.?|mevr\.?|mr\.?|mrs\.?|ms\.?"
-    r"|mijn naam is|ik ben|ik heet|my name is|i am|i'm|colleague|boss)\s+"
-    r"((?:[A-Z][a-zà-ÿ]+)(?:\s+(?:van|de|der|den|ter|te|het|van de|van der|van den))*(?:\s+[A-Z][a-zà-ÿ]+)*)"
+    r"\b(?i:collega|manager|leidinggevende|teamleider|teamcoach|meneer|mevrouw|dhr\.?|mevr\.?|mr\.?|mrs\.?"
+    r"|ms\.?|ik ben|colleague|boss|i am|i'm)[,:]?\s+(" + NAME + ")"
+)
+# After these, whatever word follows is a name, capitalised or not: "mijn naam is marloes".
+NAME_INTRO = re.compile(
+    r"\b(?i:mijn naam is|ik heet|my name is|i'm called)[,:]?\s+"
+    r"([\w-]+(?:(?:\s+(?i:van|de|der|den|ter|te|het))+\s+[\w-]+|\s+[A-Z][\w-]+)?)"
 )
 
 
@@ -53,7 +60,8 @@ def scrub(text: str) -> str:
     )
     text = POSTCODE_HOUSE.sub("[postcode]", text)
     text = NUMBER_RUN.sub(_number, text)
-    text = NAME_CUE.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)] + "[naam]", text)
+    for pattern in (NAME_INTRO, NAME_CUE):
+        text = pattern.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)] + "[naam]", text)
     return text
 
 

@@ -258,6 +258,16 @@ class Reflection:
             return session.get(ReflectionSend, send_id)
 
 
+def run_safely(name: str, work: Callable[[], object]) -> bool:
+    """Run one kind of scheduled work; its failure is logged and never stops the others."""
+    try:
+        work()
+    except Exception:  # each kind fails on its own; the loop goes on
+        log.exception("%s failed; trying again in a minute", name)
+        return False
+    return True
+
+
 def start_scheduler(
     services: Services,
     client: Any,
@@ -269,20 +279,19 @@ def start_scheduler(
     reflection = services.reflection if services.settings.reflection.enabled else None
     last_purge: dt.date | None = None
 
+    def purge() -> None:
+        services.recorder.purge(services.settings.monitor.retention_days)
+        services.db.forget_events()
+
     def loop() -> None:
         nonlocal last_purge
         while not stop.is_set():
-            try:
-                if redeliver is not None:
-                    redeliver()
-                if reflection is not None:
-                    reflection.tick(client)
-                if last_purge != dt.date.today():
-                    services.recorder.purge(services.settings.monitor.retention_days)
-                    services.db.forget_events()
-                    last_purge = dt.date.today()
-            except Exception:  # a failed round must not end the loop
-                log.exception("scheduled work failed; trying again in a minute")
+            if redeliver is not None:
+                run_safely("redelivery", redeliver)
+            if reflection is not None:
+                run_safely("reflection tick", lambda: reflection.tick(client))
+            if last_purge != dt.date.today() and run_safely("retention purge", purge):
+                last_purge = dt.date.today()
             stop.wait(60)
 
     thread = threading.Thread(target=loop, name="leerroute-scheduler", daemon=True)

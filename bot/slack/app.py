@@ -88,10 +88,13 @@ def answer_each_event_once(services: Services) -> Callable[..., Any]:
 def question_body(body: dict[str, Any]) -> str | None:
     """The request body to keep until answered, for events that carry a person's question."""
     event = body.get("event") or {}
-    if (
-        event.get("type") in {"app_mention", "message"}
-        and not event.get("bot_id")
-        and not event.get("subtype")
+    if event.get("bot_id") or event.get("subtype"):
+        return None
+    # Mentions, DMs and thread replies may be questions; top-level channel chatter is not
+    # ours to keep.
+    if event.get("type") == "app_mention" or (
+        event.get("type") == "message"
+        and (event.get("channel_type") == "im" or event.get("thread_ts"))
     ):
         return json.dumps(body)
     return None

@@ -37,10 +37,8 @@ def register(app: App, services: Services) -> None:
         client: WebClient,
         context: Any,
     ) -> None:
-        try:
-            answer_in_thread(payload, set_status, client, context)
-        finally:
-            finish(services, body)
+        answer_in_thread(payload, set_status, client, context)
+        finish(services, body)  # not on failure: then the event is redelivered later
 
     def answer_in_thread(
         payload: dict[str, Any], set_status: SetStatus, client: WebClient, context: Any

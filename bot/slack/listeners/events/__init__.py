@@ -19,10 +19,8 @@ def register(app: App, services: Services) -> None:
     def on_mention(
         event: dict[str, Any], body: dict[str, Any], client: WebClient, context: Any
     ) -> None:
-        try:
-            answer_mention(event, client, context)
-        finally:
-            finish(services, body)
+        answer_mention(event, client, context)
+        finish(services, body)  # not on failure: then the event is redelivered later
 
     def answer_mention(event: dict[str, Any], client: WebClient, context: Any) -> None:
         if event.get("bot_id") or event.get("subtype"):

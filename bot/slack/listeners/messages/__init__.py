@@ -16,10 +16,8 @@ def register(app: App, services: Services) -> None:
     def on_message(
         event: dict[str, Any], body: dict[str, Any], client: WebClient, context: Any
     ) -> None:
-        try:
-            handle(event, client, context)
-        finally:
-            finish(services, body)
+        handle(event, client, context)
+        finish(services, body)  # not on failure: then the event is redelivered later
 
     def handle(event: dict[str, Any], client: WebClient, context: Any) -> None:
         # Bots (ourselves included), edits, deletions and joins are not questions.
