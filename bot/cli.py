@@ -265,6 +265,7 @@ def run_slack(svc: Any, http: bool, host: str, port: int) -> None:
     import threading
 
     from bot.slack.app import SlackConfigError, create_app, redeliver_unfinished
+    from bot.slack.reflection import SlackMessenger
 
     slack = svc.settings.slack
     if not http and slack.app_token is None:
@@ -283,7 +284,9 @@ def run_slack(svc: Any, http: bool, host: str, port: int) -> None:
         fail(f"cannot connect to Slack at {slack.api_url}: {type(exc).__name__}: {str(exc)[:200]}")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    scheduler = svc.start_scheduler(bolt.client, stop, lambda: redeliver_unfinished(bolt, svc))
+    scheduler = svc.start_scheduler(
+        SlackMessenger(bolt.client), stop, lambda: redeliver_unfinished(bolt, svc)
+    )
     if http:
         from bot.slack.server import serve_http
 
@@ -383,6 +386,7 @@ def reflect_tick(
 ) -> None:
     """Send the reflection prompts that are due now (once each)."""
     from bot.slack.app import SlackConfigError, create_client
+    from bot.slack.reflection import SlackMessenger
 
     moment = _parse_now(now)
     svc = services()
@@ -391,7 +395,7 @@ def reflect_tick(
             client = create_client(svc.settings)
         except SlackConfigError as exc:
             fail(str(exc))
-        result = svc.reflection.tick(client, moment)
+        result = svc.reflection.tick(SlackMessenger(client), moment)
     console.print(
         f"sent {len(result.sent)}, skipped {len(result.skipped)}, failed {len(result.failed)}"
     )
@@ -431,12 +435,12 @@ def participants_import(
 ) -> None:
     """Enrol a cohort from a CSV file (e-mails are looked up in Slack)."""
     from bot.reflection.enrol import CsvImportError, import_csv
-    from bot.slack.app import SlackConfigError, create_client
+    from bot.slack.app import SlackConfigError, email_lookup
 
     svc = services()
     with friendly_errors():
         try:
-            result = import_csv(file, svc.participants, lambda: create_client(svc.settings), cohort)
+            result = import_csv(file, svc.participants, lambda: email_lookup(svc.settings), cohort)
         except (CsvImportError, SlackConfigError) as exc:
             fail(str(exc))
     console.print(f"enrolled {len(result.enrolled)}; not found: {len(result.not_found)}")

@@ -125,11 +125,11 @@ class Services:
             return LOCAL_MODEL_ID
         return f"openai:{self.settings.embeddings.model}"
 
-    def start_scheduler(self, client: Any, stop: Any, redeliver: Any = None) -> Any:
+    def start_scheduler(self, messenger: Any, stop: Any, redeliver: Any = None) -> Any:
         """The background loop: redelivery and reflection ticks each minute, purge daily."""
         from bot.reflection.scheduler import start_scheduler
 
-        return start_scheduler(self, client, stop, redeliver)
+        return start_scheduler(self, messenger, stop, redeliver)
 
     def warm_up(self) -> list[str]:
         """Load the model, index and database now; the reasons for whatever is not ready."""

@@ -23,6 +23,7 @@ from sqlalchemy import create_engine, text
 
 from bot.services import Services, build_services
 from bot.settings import load_settings
+from bot.slack.reflection import SlackMessenger
 from tests.conftest import KNOWLEDGE, PROMPTS
 from tests.fakes.slack import FakeSlack
 from tests.fakes.slack_payloads import app_mention, dm_message, event_callback, post_event
@@ -135,9 +136,8 @@ def test_a_reflection_prompt_is_sent_once_when_replicas_tick_together(
 
         def tick(services: Services) -> None:
             barrier.wait()
-            services.reflection.tick(
-                WebClient(token="xoxb-test-token", base_url=slack.api_url), now
-            )
+            client = WebClient(token="xoxb-test-token", base_url=slack.api_url)
+            services.reflection.tick(SlackMessenger(client), now)
 
         threads = [threading.Thread(target=tick, args=(replica,)) for replica in replicas]
         for thread in threads:

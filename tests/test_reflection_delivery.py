@@ -21,6 +21,7 @@ from bot.models import ReflectionSend, utcnow
 from bot.services import Services
 from bot.settings import load_settings
 from bot.slack.app import create_client
+from bot.slack.reflection import SlackMessenger
 from tests.fakes.slack import FakeSlack, dm_channel_id
 from tests.reflection_world import (
     client,
@@ -98,12 +99,12 @@ def test_nothing_is_sent_in_quiet_hours_the_question_goes_out_the_next_morning(
     slack: FakeSlack, leerroute: Services, client: Any, an: str
 ) -> None:
     # Leerroute was down all day after werkatelier 1 and comes back at 22:00.
-    assert leerroute.reflection.tick(client, local("2011-12-21 22:00")).sent == []
-    assert leerroute.reflection.tick(client, local("2011-12-22 07:59")).sent == []
+    assert leerroute.reflection.tick(SlackMessenger(client), local("2011-12-21 22:00")).sent == []
+    assert leerroute.reflection.tick(SlackMessenger(client), local("2011-12-22 07:59")).sent == []
     assert prompts_to(slack, an) == []
 
     # Quiet hours end at 08:00.
-    assert leerroute.reflection.tick(client, local("2011-12-22 08:00")).sent == [
+    assert leerroute.reflection.tick(SlackMessenger(client), local("2011-12-22 08:00")).sent == [
         f"{an}:after:werkatelier-1"
     ]
     assert len(prompts_to(slack, an)) == 1
@@ -116,9 +117,13 @@ def test_send_time_and_quiet_hours_come_from_the_settings(
     leerroute = start_replica()
     leerroute.participants.enrol(AN)
 
-    assert leerroute.reflection.tick(client, local("2011-12-21 06:59")).sent == []  # not due
-    assert leerroute.reflection.tick(client, local("2011-12-21 07:30")).sent == []  # quiet
-    assert leerroute.reflection.tick(client, local("2011-12-21 07:45")).sent == [
+    assert (
+        leerroute.reflection.tick(SlackMessenger(client), local("2011-12-21 06:59")).sent == []
+    )  # not due
+    assert (
+        leerroute.reflection.tick(SlackMessenger(client), local("2011-12-21 07:30")).sent == []
+    )  # quiet
+    assert leerroute.reflection.tick(SlackMessenger(client), local("2011-12-21 07:45")).sent == [
         f"{AN}:after:werkatelier-1"
     ]
 
@@ -131,11 +136,11 @@ def test_one_question_a_day_also_late_in_the_evening(
     leerroute = start_replica()
     leerroute.participants.enrol(AN)
 
-    assert leerroute.reflection.tick(client, local("2011-12-21 23:10")).sent == [
+    assert leerroute.reflection.tick(SlackMessenger(client), local("2011-12-21 23:10")).sent == [
         f"{AN}:before:werkatelier-1"
     ]
-    assert leerroute.reflection.tick(client, local("2011-12-21 23:20")).sent == []
-    assert leerroute.reflection.tick(client, local("2011-12-22 09:30")).sent == [
+    assert leerroute.reflection.tick(SlackMessenger(client), local("2011-12-21 23:20")).sent == []
+    assert leerroute.reflection.tick(SlackMessenger(client), local("2011-12-22 09:30")).sent == [
         f"{AN}:after:werkatelier-1"
     ]
     assert len(prompts_to(slack, AN)) == 2
@@ -204,10 +209,12 @@ def test_slack_down_for_a_while_delays_a_question_but_does_not_lose_it(
     slack.fail_next("chat.postMessage", status=502, times=15)  # 502: the client does not retry
     start = local("2011-12-21 09:30")
     for minute in range(15):
-        result = leerroute.reflection.tick(client, start + dt.timedelta(minutes=minute))
+        result = leerroute.reflection.tick(
+            SlackMessenger(client), start + dt.timedelta(minutes=minute)
+        )
         assert result.failed == [f"{an}:after:werkatelier-1"]
 
-    result = leerroute.reflection.tick(client, start + dt.timedelta(minutes=15))
+    result = leerroute.reflection.tick(SlackMessenger(client), start + dt.timedelta(minutes=15))
     assert result.sent == [f"{an}:after:werkatelier-1"]
     assert len(prompts_to(slack, an)) == 1
 
@@ -216,10 +223,10 @@ def test_a_send_that_keeps_failing_past_the_catch_up_window_is_skipped_and_logge
     slack: FakeSlack, leerroute: Services, client: Any, an: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     slack.fail_next("chat.postMessage", status=502)
-    assert leerroute.reflection.tick(client, local("2011-12-21 09:30")).failed
+    assert leerroute.reflection.tick(SlackMessenger(client), local("2011-12-21 09:30")).failed
     # Leerroute was down after that, until 49 hours after the question was due.
     with caplog.at_level(logging.INFO, logger="bot.reflection"):
-        result = leerroute.reflection.tick(client, local("2011-12-23 10:30"))
+        result = leerroute.reflection.tick(SlackMessenger(client), local("2011-12-23 10:30"))
 
     assert result.skipped == [f"{an}:after:werkatelier-1"] and result.sent == []
     assert statuses(leerroute, an)["after:werkatelier-1"] == "skipped"
@@ -233,7 +240,7 @@ def test_a_send_whose_answer_from_slack_got_lost_is_not_sent_again(
     # Slack posted the question, but the client saw an error (say, the response timed out):
     # the fake answers 502 and we put the posted message in the DM ourselves.
     slack.fail_next("chat.postMessage", status=502)
-    assert leerroute.reflection.tick(client, local("2011-12-21 09:30")).failed
+    assert leerroute.reflection.tick(SlackMessenger(client), local("2011-12-21 09:30")).failed
     row = sends(leerroute, an)["after:werkatelier-1"]
     posted = slack.add_message(
         dm_channel_id(an),
@@ -248,7 +255,7 @@ def test_a_send_whose_answer_from_slack_got_lost_is_not_sent_again(
         },
     )
 
-    assert leerroute.reflection.tick(client, local("2011-12-21 09:31")).sent
+    assert leerroute.reflection.tick(SlackMessenger(client), local("2011-12-21 09:31")).sent
     assert posts_to(slack, an) == 1  # only the one that "failed"
     row = sends(leerroute, an)["after:werkatelier-1"]
     assert (row.status, row.ts) == ("sent", posted["ts"])
@@ -263,15 +270,15 @@ def test_a_claim_left_by_a_crash_before_sending_is_sent_once_after_five_minutes(
     send_id = crash_after_claiming(leerroute, an, "after:werkatelier-1", minutes_ago=0)
 
     # Just claimed: another replica may be sending it right now, so nobody else does.
-    assert leerroute.reflection.tick(client, local("2011-12-21 09:31")).sent == []
+    assert leerroute.reflection.tick(SlackMessenger(client), local("2011-12-21 09:31")).sent == []
     assert prompts_to(slack, an) == []
 
     # Five minutes later the claim is stale: the DM is checked, then it is sent, once.
     claimed_minutes_ago(leerroute, send_id, 6)
-    assert leerroute.reflection.tick(client, local("2011-12-21 09:37")).sent == [
+    assert leerroute.reflection.tick(SlackMessenger(client), local("2011-12-21 09:37")).sent == [
         f"{an}:after:werkatelier-1"
     ]
-    assert leerroute.reflection.tick(client, local("2011-12-21 09:38")).sent == []
+    assert leerroute.reflection.tick(SlackMessenger(client), local("2011-12-21 09:38")).sent == []
     [prompt] = prompts_to(slack, an)
     assert prompt["metadata"]["event_payload"]["send_id"] == send_id
     assert slack.calls_to("conversations.history"), "the DM was checked before re-sending"
@@ -280,7 +287,7 @@ def test_a_claim_left_by_a_crash_before_sending_is_sent_once_after_five_minutes(
 def test_a_crash_after_sending_but_before_bookkeeping_does_not_send_again(
     slack: FakeSlack, leerroute: Services, client: Any, an: str
 ) -> None:
-    assert leerroute.reflection.tick(client, local("2011-12-21 09:30")).sent
+    assert leerroute.reflection.tick(SlackMessenger(client), local("2011-12-21 09:30")).sent
     [prompt] = prompts_to(slack, an)
     # As if the process died right after Slack accepted the message: the row is still
     # only claimed, without the message's ts.
@@ -294,12 +301,12 @@ def test_a_crash_after_sending_but_before_bookkeeping_does_not_send_again(
     claimed_minutes_ago(leerroute, send_id, 10)
 
     # Restarted, it finds the question in the DM by its metadata and books it as sent.
-    assert leerroute.reflection.tick(client, local("2011-12-21 09:45")).sent
+    assert leerroute.reflection.tick(SlackMessenger(client), local("2011-12-21 09:45")).sent
     assert len(prompts_to(slack, an)) == 1
     assert posts_to(slack, an) == 1
     row = sends(leerroute, an)["after:werkatelier-1"]
     assert (row.status, row.channel, row.ts) == ("sent", dm_channel_id(an), prompt["ts"])
-    assert leerroute.reflection.tick(client, local("2011-12-21 10:00")).sent == []
+    assert leerroute.reflection.tick(SlackMessenger(client), local("2011-12-21 10:00")).sent == []
 
 
 # ------------------------------------------------------------------------ replicas
@@ -314,7 +321,7 @@ def tick_together(replicas: list[Services], now: dt.datetime) -> None:
         replica_client = create_client(load_settings())
         barrier.wait()
         try:
-            replica.reflection.tick(replica_client, now)
+            replica.reflection.tick(SlackMessenger(replica_client), now)
         except BaseException as exc:  # reported below, in the test's thread
             errors.append(exc)
 
@@ -357,7 +364,9 @@ def test_two_replicas_retrying_a_failed_send_together_send_it_once(slack: FakeSl
     for user in COHORT:
         replicas[0].participants.enrol(user)
     slack.fail_next("chat.postMessage", status=502, times=len(COHORT))
-    result = replicas[0].reflection.tick(create_client(load_settings()), local("2011-12-21 09:30"))
+    result = replicas[0].reflection.tick(
+        SlackMessenger(create_client(load_settings())), local("2011-12-21 09:30")
+    )
     assert len(result.failed) == len(COHORT)
 
     tick_together(replicas, local("2011-12-21 09:31"))
@@ -385,14 +394,14 @@ def test_enrolment_opting_out_and_removal(
 
     assert participants.unenrol(AN) is True
     assert participants.unenrol(AN) is False
-    assert leerroute.reflection.tick(client, local("2011-12-21 09:30")).sent == []
+    assert leerroute.reflection.tick(SlackMessenger(client), local("2011-12-21 09:30")).sent == []
     assert prompts_to(slack, AN) == []
     assert listed(AN).split()[:3] == [AN, "najaar-2011", "no"]
 
     # Enrolling again (as `/leerroute aanmelden` does) resumes the questions still to come,
     # and keeps the cohort.
     assert participants.enrol(AN) is True
-    assert leerroute.reflection.tick(client, local("2011-12-21 09:31")).sent
+    assert leerroute.reflection.tick(SlackMessenger(client), local("2011-12-21 09:31")).sent
     assert participants.enrol(AN) is False
     assert [(p.user_id, p.cohort) for p in participants.all()] == [(AN, "najaar-2011")]
 

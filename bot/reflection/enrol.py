@@ -7,7 +7,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from bot.reflection.participants import Participants
 
@@ -49,17 +48,24 @@ def read_entries(path: Path) -> list[str]:
     return entries
 
 
+EmailLookup = Callable[[str], str]  # e-mail address → Slack user id; raises when unknown
+
+
 def import_csv(
-    path: Path, participants: Participants, client_factory: Callable[[], Any], cohort: str
+    path: Path,
+    participants: Participants,
+    lookup_factory: Callable[[], EmailLookup],
+    cohort: str,
 ) -> ImportResult:
+    """Enrol everyone in the CSV; `lookup_factory` is only called when there are e-mails."""
     entries = read_entries(path)
     result = ImportResult()
-    client = client_factory() if any("@" in entry for entry in entries) else None
+    lookup = lookup_factory() if any("@" in entry for entry in entries) else None
     for entry in entries:
         user_id = entry
-        if "@" in entry:
+        if "@" in entry and lookup is not None:
             try:
-                user_id = client.users_lookupByEmail(email=entry)["user"]["id"]  # type: ignore[union-attr]
+                user_id = lookup(entry)
             except Exception:  # users_not_found, or Slack unreachable for this one
                 result.not_found.append(entry)
                 continue

@@ -14,7 +14,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -28,7 +28,21 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-METADATA_TYPE = "leerroute_reflection"
+
+class Messenger(Protocol):
+    """Delivers prompts to participants (in Slack: `bot.slack.reflection.SlackMessenger`)."""
+
+    def send_prompt(
+        self, user_id: str, prompt: PlannedPrompt, question: str, send_id: int, language: str
+    ) -> tuple[str, str]:
+        """Send; returns (channel, message id)."""
+        ...
+
+    def find_prompt(self, user_id: str, send_id: int) -> tuple[str, str] | None:
+        """(channel, message id) of a prompt that was sent already, if it was."""
+        ...
+
+
 STALE_CLAIM = dt.timedelta(minutes=5)
 
 
@@ -53,7 +67,7 @@ class Reflection:
     def plan(self) -> list[PlannedPrompt]:
         return plan(self.services.knowledge.programme, self.settings)
 
-    def tick(self, client: Any, now: dt.datetime | None = None) -> TickResult:
+    def tick(self, messenger: Messenger, now: dt.datetime | None = None) -> TickResult:
         # In UTC: SQLite keeps a timestamp's wall-clock time but not its zone, so a local
         # `sent_at` would be read back hours off and break the one-a-day rule.
         now = _aware(now or utcnow()).astimezone(dt.UTC)
@@ -81,7 +95,7 @@ class Reflection:
                 if quiet or sent_today:
                     break
                 outcome = self._deliver(
-                    client, participant.user_id, participant.language, prompt, row, now
+                    messenger, participant.user_id, participant.language, prompt, row, now
                 )
                 if outcome == "sent":
                     result.sent.append(f"{participant.user_id}:{prompt.key}")
@@ -126,7 +140,7 @@ class Reflection:
 
     def _deliver(
         self,
-        client: Any,
+        messenger: Messenger,
         user_id: str,
         language: str,
         prompt: PlannedPrompt,
@@ -159,9 +173,9 @@ class Reflection:
             if not self._take_over(row):
                 return "busy"
             send_id, question = row.id, row.question or question
-            if self._already_sent(client, row, now):  # a crash, or a reply that got lost
+            if self._already_sent(messenger, row, now):  # a crash, or a reply that got lost
                 return "sent"
-        return self._send(client, send_id, user_id, language, prompt, question, now)
+        return self._send(messenger, send_id, user_id, language, prompt, question, now)
 
     def _take_over(self, row: ReflectionSend) -> bool:
         """Re-claim a failed or stale row; only one process wins (compare-and-set).
@@ -181,26 +195,20 @@ class Reflection:
             )
             return bool(taken.rowcount)  # type: ignore[attr-defined]
 
-    def _already_sent(self, client: Any, row: ReflectionSend, now: dt.datetime) -> bool:
+    def _already_sent(self, messenger: Messenger, row: ReflectionSend, now: dt.datetime) -> bool:
         """After a crash, or a send whose reply got lost: is the message in the DM already?"""
         try:
-            channel = client.conversations_open(users=row.user_id)["channel"]["id"]
-            history = client.conversations_history(
-                channel=channel, limit=50, include_all_metadata=True
-            )
-        except Exception:
+            found = messenger.find_prompt(row.user_id, row.id)
+        except Exception:  # cannot look: treat as not sent; the claim still prevents doubles
             return False
-        for message in history.get("messages") or []:
-            metadata = message.get("metadata") or {}
-            payload = metadata.get("event_payload") or {}
-            if metadata.get("event_type") == METADATA_TYPE and payload.get("send_id") == row.id:
-                self._mark(row.id, "sent", channel, message.get("ts"), now)
-                return True
-        return False
+        if found is None:
+            return False
+        self._mark(row.id, "sent", found[0], found[1], now)
+        return True
 
     def _send(
         self,
-        client: Any,
+        messenger: Messenger,
         send_id: int,
         user_id: str,
         language: str,
@@ -208,19 +216,8 @@ class Reflection:
         question: str,
         now: dt.datetime,
     ) -> str:
-        from bot.slack.blocks import reflection_prompt_blocks
-
         try:
-            channel = client.conversations_open(users=user_id)["channel"]["id"]
-            response = client.chat_postMessage(
-                channel=channel,
-                text=f"{prompt.session.label}: {question}",
-                blocks=reflection_prompt_blocks(prompt.session, question, send_id, language),
-                metadata={
-                    "event_type": METADATA_TYPE,
-                    "event_payload": {"send_id": send_id, "key": prompt.key},
-                },
-            )
+            channel, ts = messenger.send_prompt(user_id, prompt, question, send_id, language)
         except Exception as exc:  # Slack down or rate-limited beyond the retries: try a later tick
             log.warning(
                 "sending reflection prompt %s failed (%s); retrying on a later tick",
@@ -229,7 +226,7 @@ class Reflection:
             )
             self._mark(send_id, "failed", None, None, now)
             return "failed"
-        self._mark(send_id, "sent", channel, response.get("ts"), now)
+        self._mark(send_id, "sent", channel, ts, now)
         return "sent"
 
     def _mark(
@@ -270,7 +267,7 @@ def run_safely(name: str, work: Callable[[], object]) -> bool:
 
 def start_scheduler(
     services: Services,
-    client: Any,
+    messenger: Messenger,
     stop: threading.Event,
     redeliver: Callable[[], int] | None = None,
 ) -> threading.Thread:
@@ -289,7 +286,7 @@ def start_scheduler(
             if redeliver is not None:
                 run_safely("redelivery", redeliver)
             if reflection is not None:
-                run_safely("reflection tick", lambda: reflection.tick(client))
+                run_safely("reflection tick", lambda: reflection.tick(messenger))
             if last_purge != dt.date.today() and run_safely("retention purge", purge):
                 last_purge = dt.date.today()
             stop.wait(60)

@@ -46,6 +46,12 @@ def create_client(settings: Settings) -> WebClient:
     )
 
 
+def email_lookup(settings: Settings) -> Callable[[str], str]:
+    """Resolve an e-mail address to a Slack user id (users.lookupByEmail)."""
+    client = create_client(settings)
+    return lambda email: str(client.users_lookupByEmail(email=email)["user"]["id"])
+
+
 def create_app(settings: Settings, services: Services) -> App:
     secret = (
         settings.slack.signing_secret.get_secret_value() if settings.slack.signing_secret else None
