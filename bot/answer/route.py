@@ -60,6 +60,7 @@ class Router:
     min_similarity_no_cue = 0.88  # a statement without a help cue must resemble an example closely
     min_similarity_problem = 0.86  # ... or name a problem or a role keyword and resemble one
     min_margin = 0.008  # below this the top two roles are too close: ask which one
+    min_confidence = 0.35  # below this the likeliest role is a guess: ask which one
     temperature = 0.02
 
     def __init__(self, collection: Any, hulplijnen: Hulplijnen) -> None:
@@ -140,7 +141,7 @@ class Router:
             )
         if not wants_person:
             return Route(None, float(probabilities[top]), margin, candidates, help_cue=help_cue)
-        clarify = margin < self.min_margin
+        clarify = margin < self.min_margin or float(probabilities[top]) < self.min_confidence
         return Route(
             role=self.role_ids[top],
             confidence=float(probabilities[top]),
