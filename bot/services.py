@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import re
+import threading
+import time
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -23,9 +26,11 @@ from bot.reflection.participants import Participants
 from bot.reflection.portfolio import Portfolio
 from bot.reflection.scheduler import Reflection
 from bot.settings import Settings
-from bot.store import CHUNKS, ROLES, StoreError, chroma_client, open_collection
+from bot.store import CHUNKS, ROLES, StoreError, all_records, chroma_client, open_collection
 
 log = logging.getLogger(__name__)
+
+RELOAD_SECONDS = 30.0
 
 
 class NotIndexedError(StoreError):
@@ -38,6 +43,10 @@ class Services:
 
     settings: Settings
     overrides: dict[str, Any] = field(default_factory=dict)
+    _assistant: Assistant | None = field(default=None, init=False, repr=False)
+    _signature: tuple[object, ...] = field(default=(), init=False, repr=False)
+    _checked: float = field(default=0.0, init=False, repr=False)
+    _reload_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @cached_property
     def knowledge(self) -> Knowledge:
@@ -152,8 +161,56 @@ class Services:
             return False, _describe(exc)
         return True, "ok"
 
-    @cached_property
+    @property
     def assistant(self) -> Assistant:
+        """The engine; rebuilt when `leerroute ingest` has changed the index or the YAML
+        knowledge (checked at most every RELOAD_SECONDS), so a running bot picks up new
+        documents without a restart. A rebuild that fails keeps the engine it had."""
+        now = time.monotonic()
+        if self._assistant is not None and now - self._checked < RELOAD_SECONDS:
+            return self._assistant
+        with self._reload_lock:
+            if self._assistant is not None and now - self._checked < RELOAD_SECONDS:
+                return self._assistant
+            try:
+                signature = self._index_signature()
+                if self._assistant is None or signature != self._signature:
+                    if self._assistant is not None:
+                        log.info("the knowledge changed: reloading the index")
+                        self.__dict__.pop("knowledge", None)
+                    self._assistant, self._signature = self._build_assistant(), signature
+            except Exception:
+                if self._assistant is None:
+                    raise
+                log.warning(
+                    "reloading the knowledge failed; answering from what was loaded", exc_info=True
+                )
+            self._checked = now
+            return self._assistant
+
+    def _index_signature(self) -> tuple[object, ...]:
+        """What identifies this version of the index and the structured knowledge."""
+        parts: list[object] = []
+        for name in (CHUNKS, ROLES):
+            collection = open_collection(self.chroma, name, self.embedder_id(), create=False)
+            if collection is None:
+                raise NotIndexedError(
+                    "the knowledge is not indexed yet: run `leerroute ingest` first"
+                )
+            metadatas = all_records(collection, ["metadatas"])["metadatas"]
+            hashes = sorted({str(m.get("file_hash") or m.get("source_hash")) for m in metadatas})
+            parts.append(
+                (
+                    str(collection.id),
+                    len(metadatas),
+                    hashlib.sha256("".join(hashes).encode()).hexdigest(),
+                )
+            )
+        programme = self.settings.knowledge_dir / "programme.yaml"
+        parts.append(programme.stat().st_mtime_ns if programme.exists() else None)
+        return tuple(parts)
+
+    def _build_assistant(self) -> Assistant:
         chunks = open_collection(self.chroma, CHUNKS, self.embedder.model_id, create=False)
         roles = open_collection(self.chroma, ROLES, self.embedder.model_id, create=False)
         if chunks is None or roles is None or roles.count() == 0:

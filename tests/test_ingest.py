@@ -225,3 +225,24 @@ def test_switching_embedding_models_without_rebuild_is_refused(
     assert rebuilt.files_indexed == 1
     assert fake_openai.requests_to("embeddings")
     assert services.chroma.get_collection(CHUNKS).metadata["embedding_model"].startswith("openai:")
+
+
+def test_a_running_assistant_picks_up_a_new_document_without_a_restart(
+    knowledge_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.services
+
+    run_ingest()
+    services = build_services(load_settings())
+    before = services.assistant.answer("Wat is intervisie?")
+    assert "elkaars casussen" in before.text
+    (knowledge_copy / "documents" / "coaching.md").write_text(
+        "# Coaching\n\nDe externe coach werkt met een driehoeksgesprek bij de start van een traject.\n"
+    )
+    run_ingest()  # as HR would, while the bot keeps running
+    monkeypatch.setattr(bot.services, "RELOAD_SECONDS", 0.0)  # don't wait half a minute
+    assert {"documents/coaching.md", "documents/intervisie.md"} <= {
+        meta["path"] for meta in services.assistant.retriever.metas
+    }
+    after = services.assistant.answer("Wat is een driehoeksgesprek?")
+    assert "driehoeksgesprek" in after.text
