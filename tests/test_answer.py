@@ -121,3 +121,45 @@ def test_not_sure_between_roles_asks_which_one(assistant: Assistant) -> None:
     assert answer.kind == "clarify"
     assert len(answer.route.candidates) >= 2
     assert "Welke past bij je vraag" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Hoe lang duurt een werkatelier?", "twee dagen (vijf dagdelen)"),
+        ("Welke werkateliers zijn er in maart?", "19 en 20 maart 2012"),
+        ("Is there a workshop in april?", "23 and 24 April 2012"),
+        ("Voor wie is de leergang bedoeld?", "P&O-medewerkers"),
+        ("Is de leergang in Doorn?", "Kaap Doorn"),
+        ("What does the programme cost?", "€ 6.500 per participant"),
+        ("Hoeveel uur kost de leergang in totaal?", "360 uur"),
+    ],
+)
+def test_programme_facts_answer_what_was_asked(
+    assistant: Assistant, question: str, expected: str
+) -> None:
+    answer = assistant.answer(question)
+    assert expected in answer.text
+    assert answer.route.role is None
+
+
+def test_a_session_named_in_another_question_is_not_answered_with_its_date(
+    assistant: Assistant,
+) -> None:
+    answer = assistant.answer("Welk boek moet ik lezen voor werkatelier 2?")
+    assert "16 en 17 januari" not in answer.text
+
+
+def test_een_werkatelier_is_not_the_first_one(assistant: Assistant) -> None:
+    assert "19 en 20 december" not in assistant.answer("Mag ik een werkatelier missen?").text
+
+
+def test_a_role_the_asker_names_wins(assistant: Assistant) -> None:
+    assert assistant.answer("wie is de programmamanager?").route.role == "programmamanager"
+
+
+def test_a_question_about_another_municipality_is_answered_from_its_document(
+    assistant: Assistant,
+) -> None:
+    answer = assistant.answer("Wie begeleidde het leertraject in Haarlem?")
+    assert "Hiemstra" in answer.text and answer.route.role is None

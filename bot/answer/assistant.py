@@ -168,6 +168,9 @@ class Assistant:
                 if not route.help_cue:
                     # "wat kost de leergang?" wants the fact, not a person.
                     route = Route(None, route.confidence, route.margin, route.candidates)
+        if route.routed and evidence and self._mentions_other_subject(question):
+            # "wie begeleidde het leertraject in Haarlem?" asks about a document, not for help.
+            route = Route(None, route.confidence, route.margin, route.candidates)
         named = self._named_role(question)
         if named is not None and route.help_cue and route.role != named.id:
             # "wie is de programmamanager?": a role the asker names beats a lookalike.
@@ -318,6 +321,10 @@ class Assistant:
             return None
         return self._named_role(question)
 
+    def _mentions_other_subject(self, question: str) -> bool:
+        text = fold(question)
+        return any(re.search(rf"\b{re.escape(subject)}\b", text) for subject in self.other_subjects)
+
     def _named_role(self, question: str) -> Role | None:
         """The support role the question names ("programmaregisseurs", "HR adviser")."""
         terms = set(content_terms(question))
@@ -359,6 +366,8 @@ def _unique(sources: list[Source]) -> list[Source]:
 
 WH_QUESTION = re.compile(
     r"^\s*(hoe heet|hoe|wat|welk|welke|waarom|waarmee|waarover|what|how|which|why)\b"
+    # yes/no questions: "krijg ik een certificaat?", "is there a workshop in april?"
+    r"|^\s*(krijg|moet|mag|kan|kun|is|zijn|heb|heeft|wordt|do|does|did|is|are|can|must|should|will)\b.*\?\s*$"
 )
 
 

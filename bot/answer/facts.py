@@ -65,6 +65,7 @@ ASPECTS: dict[str, str] = {
     "consult_size": r"\bconsultatiegroep|\bconsultation group",
     "study_load": r"\bstudiebelasting|\buren\b|\buur\b|\bdagdelen|\btijdsinvestering|\bhours\b|\bstudy load|\bworkload|\bhoeveel tijd",
     "duration": r"\bdoorlooptijd|\bhoe lang\b|\bduur\b|\bduurt|\bduration|\bhow long|\bwanneer begint|\bwanneer start|\bwhen does .* start",
+    "audience": r"\bvoor wie\b|\bbestemd\b|\bdoelgroep|\bwho is (?:it|this|the \w+) for\b|\bintended for|\btarget group|\bwho can (?:join|take part)",
     "contact": r"\bcontact|\btelefoon|\bbellen|\be-?mail|\bphone|\bmailen|\bsecretariaat",
     "count_werkatelier": r"\b(?:hoeveel|how many)\s+(?:werk)?ateliers|\b(?:hoeveel|how many)\s+workshops",
     "count_masterclass": r"\b(?:hoeveel|how many)\s+master\s?classes",
@@ -73,7 +74,27 @@ ASPECTS: dict[str, str] = {
 }
 # Aspects that only make sense about the programme: they need a word that says so,
 # or a referenced session, or an earlier programme turn in the conversation.
-NEEDS_CUE = {"cost", "where", "duration", "study_load", "contact", "admission", "schedule"}
+NEEDS_CUE = {
+    "cost",
+    "where",
+    "duration",
+    "study_load",
+    "contact",
+    "admission",
+    "schedule",
+    "audience",
+}
+# "programme" alone is also a budget programme: contact details need the leergang itself.
+LEERGANG_CUE = (
+    r"\bleergang|\bsioo|\bpartner in business|\bwerkatelier|\bmasterclass|\bintake|\btussengesprek"
+)
+# "een werkatelier", "a workshop": any atelier, for what all of them share (their length).
+GENERIC_ATELIER = (
+    r"\b(?:een|elk|ieder|a|an|each|every)\s+(?:werk)?atelier\b|\b(?:een|a|each)\s+workshop\b"
+)
+MONTHS = {name: i + 1 for i, name in enumerate(MONTHS_NL.split())} | {
+    name.lower(): i + 1 for i, name in enumerate(MONTHS_EN.split())
+}
 # Words that only ever mean the programme's admission or study load: no cue needed.
 SPECIFIC = {
     "admission": r"\btoelatingsvoorwaarden|\btoelating|\bvooropleiding|\badmission requirement",
@@ -93,6 +114,7 @@ class FactQuery:
     sessions: list[Session] = field(default_factory=list)
     aspects: set[str] = field(default_factory=set)
     next_session: bool = False
+    generic_atelier: bool = False
 
     @property
     def empty(self) -> bool:
@@ -146,10 +168,36 @@ def parse(
     for aspect, pattern in ASPECTS.items():
         if re.search(pattern, text):
             query.aspects.add(aspect)
+    month = next(
+        (number for name, number in MONTHS.items() if re.search(rf"\b{name}\b", text)), None
+    )
+    if month and re.search(r"atelier|workshop|master\s?class|bijeenkomst|meeting|session", text):
+        # "welke werkateliers zijn er in maart?": the dated sessions of that month
+        kinds = {
+            kind
+            for kind, pattern in (
+                ("werkatelier", r"atelier|workshop"),
+                ("masterclass", r"master\s?class"),
+            )
+            if re.search(pattern, text)
+        }
+        query.sessions = [
+            s
+            for s in programme.sessions
+            if any(d.month == month for d in s.dates) and (not kinds or s.kind in kinds)
+        ]
+        query.aspects.add("when")
+    if re.search(GENERIC_ATELIER, text) and "duration" in query.aspects:
+        query.generic_atelier = True
+    city = fold(programme.location.city)
+    if re.search(rf"\b{re.escape(city)}\b", text):
+        query.aspects.add("where")
     cue = bool(re.search(PROGRAMME_CUE, text)) or bool(query.sessions) or query.next_session
     follow_up = previous is not None and not previous.empty and _looks_like_follow_up(text)
     if not cue and not follow_up:
         query.aspects -= NEEDS_CUE
+    if "contact" in query.aspects and not re.search(LEERGANG_CUE, text):
+        query.aspects.discard("contact")
     if re.search(r"\b(tijd|uur|uren|hours|time)\b", text):
         query.aspects.discard("cost")  # "hoeveel tijd kost het?" asks for time, not money
     for aspect, pattern in SPECIFIC.items():
@@ -295,6 +343,21 @@ def answer(query: FactQuery, programme: Programme, language: str, today: dt.date
             f"The programme has {load.contact_dagdelen} half-day sessions of contact time ({load.dagdelen_outside_working_hours} outside working hours) and about the same time again for self-study; {load.total_hours} hours in total."
             if en
             else load.text
+        )
+    if "duration" in aspects and query.generic_atelier:
+        atelier = next((a for a in programme.sessions_of("werkatelier") if a.duration), None)
+        if atelier is not None:
+            lines.append(
+                f"Each workshop (werkatelier) lasts {atelier.duration}."
+                if en
+                else f"Een werkatelier duurt {atelier.duration}."
+            )
+            aspects = aspects - {"duration"}
+    if "audience" in aspects:
+        lines.append(
+            f"The brochure says the programme is meant for: “{programme.audience}”"
+            if en
+            else programme.audience
         )
     if "duration" in aspects:
         lines.append(

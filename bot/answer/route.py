@@ -24,6 +24,7 @@ HELP_CUES = re.compile(
     r"|\bspeak to|\bpraten|\bsparren|\bterecht|\baanspreekpunt|\bhelpdesk|\bcoach|\bassist"
     r"|\bwaar kan ik|\bwhere can i|\bwhere do i go|\bwho should|\bkan iemand|\bcan someone"
 )
+AUDIENCE = re.compile(r"\bvoor wie\b|\bwho is (?:it|this|that|the \w+) (?:meant )?for\b")
 # A statement of a problem or wish ("ons team loopt vast", "ik wil een opleiding volgen").
 PROBLEM_CUES = re.compile(
     r"\bik wil\b|\bwe willen\b|\bik zoek|\bwe zoeken|\bprobleem|\bzorgen\b|\bconflict|\bruzie"
@@ -124,7 +125,8 @@ class Router:
         margin = float(scores[top] - scores[second])
         candidates = [(self.role_ids[int(i)], float(probabilities[int(i)])) for i in order[:3]]
         folded = fold(question)
-        help_cue = bool(HELP_CUES.search(folded))
+        # "voor wie is de leergang?" / "who is it for?" ask about an audience, not for a person
+        help_cue = bool(HELP_CUES.search(folded)) and not AUDIENCE.search(folded)
         problem_cue = bool(PROBLEM_CUES.search(folded))
         fact_question = bool(FACT_CUES.search(folded)) and not help_cue
         keyword_hit = any(
