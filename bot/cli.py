@@ -415,8 +415,13 @@ def reflect_plan(
     with friendly_errors():
         tz = ZoneInfo(svc.settings.reflection.timezone)
         prompts = [p.as_json(tz) for p in svc.reflection.plan()]
+        cohorts = {p.user_id: p.cohort for p in svc.participants.all()}
         people = [user] if user else [p.user_id for p in svc.participants.active()]
-        rows = [{"user": person, **prompt} for person in people for prompt in prompts]
+        rows = [
+            {"user": person, "cohort": cohorts.get(person, "default"), **prompt.as_json(tz)}
+            for person in people
+            for prompt in svc.reflection.plan(cohorts.get(person))
+        ]
     if as_json:
         print(json.dumps(rows if people else prompts, ensure_ascii=False, indent=2))
         return
@@ -439,6 +444,10 @@ def participants_import(
 
     svc = services()
     with friendly_errors():
+        if cohort != "default" and cohort not in svc.knowledge.cohorts:
+            fail(
+                f"cohort '{cohort}' is not in knowledge/cohorts.yaml (known: {', '.join(svc.knowledge.cohorts) or 'none'})"
+            )
         try:
             result = import_csv(file, svc.participants, lambda: email_lookup(svc.settings), cohort)
         except (CsvImportError, SlackConfigError) as exc:

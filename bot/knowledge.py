@@ -7,7 +7,7 @@ and the field in one line.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -205,11 +205,36 @@ class Programme(Strict):
         return min(dated, key=lambda s: s.dates[0], default=None)
 
 
+class Cohort(Strict):
+    """A group following the programme on its own dates (sessions not listed keep theirs)."""
+
+    id: str
+    sessions: dict[str, list[dt.date]] = Field(default_factory=dict)
+
+
+class Cohorts(Strict):
+    cohorts: list[Cohort] = Field(default_factory=list)
+
+
 @dataclass(frozen=True)
 class Knowledge:
     hulplijnen: Hulplijnen
     programme: Programme
     directory: Path
+    cohorts: dict[str, Cohort] = field(default_factory=dict)
+
+    def programme_for(self, cohort: str | None) -> Programme:
+        """The programme with a cohort's own dates (the brochure's dates for 'default')."""
+        own = self.cohorts.get(cohort or "")
+        if own is None:
+            return self.programme
+        sessions = [
+            session.model_copy(update={"dates": own.sessions[session.id]})
+            if session.id in own.sessions
+            else session
+            for session in self.programme.sessions
+        ]
+        return self.programme.model_copy(update={"sessions": sessions})
 
 
 def _read_yaml(path: Path) -> object:
@@ -262,9 +287,31 @@ def load_programme(path: Path) -> Programme:
         raise KnowledgeError(_describe(path, data, exc)) from None
 
 
+def load_cohorts(path: Path, programme: Programme) -> dict[str, Cohort]:
+    """Optional `cohorts.yaml`: each cohort's own session dates, checked against the programme."""
+    if not path.exists():
+        return {}
+    data = _read_yaml(path) or {}
+    try:
+        cohorts = Cohorts.model_validate(data)
+    except ValidationError as exc:
+        raise KnowledgeError(_describe(path, data, exc)) from None
+    known = {session.id for session in programme.sessions}
+    for cohort in cohorts.cohorts:
+        unknown = sorted(set(cohort.sessions) - known)
+        if unknown:
+            raise KnowledgeError(
+                f"{path}: cohorts[{cohort.id}] field 'sessions': unknown session '{unknown[0]}' "
+                f"(sessions are the ids in programme.yaml)"
+            )
+    return {cohort.id: cohort for cohort in cohorts.cohorts}
+
+
 def load_knowledge(directory: Path) -> Knowledge:
+    programme = load_programme(directory / "programme.yaml")
     return Knowledge(
         hulplijnen=load_hulplijnen(directory / "hulplijnen.yaml"),
-        programme=load_programme(directory / "programme.yaml"),
+        programme=programme,
         directory=directory,
+        cohorts=load_cohorts(directory / "cohorts.yaml", programme),
     )

@@ -64,18 +64,22 @@ class Reflection:
         self.tz = ZoneInfo(self.settings.timezone)
         self.bank = QuestionBank.load(services.settings.prompts_dir / "reflection.yaml")
 
-    def plan(self) -> list[PlannedPrompt]:
-        return plan(self.services.knowledge.programme, self.settings)
+    def plan(self, cohort: str | None = None) -> list[PlannedPrompt]:
+        """When the prompts go out for a cohort (its own dates, else the programme's)."""
+        return plan(self.services.knowledge.programme_for(cohort), self.settings)
 
     def tick(self, messenger: Messenger, now: dt.datetime | None = None) -> TickResult:
         # In UTC: SQLite keeps a timestamp's wall-clock time but not its zone, so a local
         # `sent_at` would be read back hours off and break the one-a-day rule.
         now = _aware(now or utcnow()).astimezone(dt.UTC)
         result = TickResult()
-        prompts = self.plan()
+        plans: dict[str, list[PlannedPrompt]] = {}
         quiet = in_quiet_hours(now, self.settings)
         window = dt.timedelta(hours=self.settings.catch_up_hours)
         for participant in self.services.participants.active():
+            if participant.cohort not in plans:
+                plans[participant.cohort] = self.plan(participant.cohort)
+            prompts = plans[participant.cohort]
             rows = self._rows(participant.user_id)
             sent_today = any(
                 row.sent_at
