@@ -121,7 +121,7 @@ class Services:
             check(self.db.engine)
             chunks = open_collection(self.chroma, CHUNKS, self.embedder_id(), create=False)
             if chunks is None or chunks.count() == 0:
-                return False, "the index holds no documents: run `leerroute ingest`"
+                return False, "the knowledge is not indexed yet: run `leerroute ingest` first"
         except Exception as exc:  # reported as a reason, never raised
             return False, _describe(exc)
         return True, "ok"
@@ -151,12 +151,13 @@ class Services:
         return problems
 
     def check_health(self) -> tuple[bool, str]:
-        """Whether the index and the database answer; the reason when they do not."""
+        """For a serving process (/healthz): the database and index answer, and the engine
+        that answers from them is loaded; the reason when not."""
+        ok, reason = self.health()
+        if not ok:
+            return ok, reason
         try:
-            check(self.db.engine)
-            if len(self.assistant.retriever) == 0:
-                return False, "the index holds no documents"
-            self.assistant.retriever.collection.count()
+            self.assistant.retriever.collection.count()  # the collection the engine queries
         except Exception as exc:  # health reports every failure as a reason, never raises
             return False, _describe(exc)
         return True, "ok"
