@@ -445,8 +445,11 @@ def participants_import(
     svc = services()
     with friendly_errors():
         if cohort != "default" and cohort not in svc.knowledge.cohorts:
-            fail(
-                f"cohort '{cohort}' is not in knowledge/cohorts.yaml (known: {', '.join(svc.knowledge.cohorts) or 'none'})"
+            err.print(
+                f"[yellow]note:[/] cohort '{cohort}' has no dates of its own in knowledge/cohorts.yaml;"
+                " it follows the dates in programme.yaml",
+                highlight=False,
+                soft_wrap=True,
             )
         try:
             result = import_csv(file, svc.participants, lambda: email_lookup(svc.settings), cohort)

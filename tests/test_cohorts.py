@@ -66,8 +66,11 @@ def test_a_participant_in_a_cohort_gets_prompts_on_the_cohorts_dates(knowledge: 
     assert result.sent == ["U0COHORT27:after:werkatelier-1"]
 
 
-def test_importing_into_an_unknown_cohort_is_refused(knowledge: Path, tmp_path: Path) -> None:
+def test_importing_into_a_cohort_without_own_dates_says_it_follows_the_programme(
+    knowledge: Path, tmp_path: Path
+) -> None:
     csv = tmp_path / "deelnemers.csv"
     csv.write_text("U0ABCDEFGH\n")
     result = CliRunner().invoke(app, ["participants", "import", str(csv), "--cohort", "voorjaar"])
-    assert result.exit_code == 1 and "najaar-2027" in result.output
+    assert result.exit_code == 0
+    assert "follows the dates in programme.yaml" in result.output

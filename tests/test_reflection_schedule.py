@@ -185,6 +185,7 @@ def test_reflect_plan_shows_a_participants_questions() -> None:
     assert len(rows) == 17
     assert rows[1] == {
         "user": "U0AN00001",
+        "cohort": "default",
         "key": "after:werkatelier-1",
         "moment": "after",
         "session": "werkatelier-1",
