@@ -22,6 +22,11 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """An aware time in UTC; a naive one is UTC already (SQLite drops the zone it was stored with)."""
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
 class Base(DeclarativeBase):
     pass
 

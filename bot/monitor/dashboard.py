@@ -38,8 +38,15 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.db import Database
-from bot.models import Question
-from bot.monitor.report import OTHER, Report, assign_themes, build_report, load_questions
+from bot.models import Question, as_utc
+from bot.monitor.report import (
+    OTHER,
+    Report,
+    assign_themes,
+    build_report,
+    iso_week,
+    load_questions,
+)
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -177,11 +184,6 @@ class WeeklyThemes:
         return [sum(counts[i] for counts in self.series.values()) for i in range(len(self.weeks))]
 
 
-def iso_week(moment: dt.datetime) -> str:
-    year, week, _ = moment.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
 def weeks_between(since: dt.datetime, until: dt.datetime) -> list[str]:
     """Every ISO week that has a day in [since, until)."""
     day, last = since.date(), (until - dt.timedelta(microseconds=1)).date()
@@ -207,7 +209,7 @@ def weekly_themes(
     theme's part of one week when fewer than k people stand behind it; a week with fewer
     than k askers in all is not drawn at all (only counted in `hidden`).
     """
-    rows = load_questions(db, _utc(since), _utc(until))
+    rows = load_questions(db, as_utc(since), as_utc(until))
     themes = assign_themes(rows, role_names or {})
     askers_per_theme: dict[str, set[str]] = defaultdict(set)
     for row in rows:
@@ -216,12 +218,12 @@ def weekly_themes(
         label for label, askers in askers_per_theme.items() if len(askers) >= k and label != OTHER
     }
 
-    weeks = weeks_between(_utc(since), _utc(until))
+    weeks = weeks_between(as_utc(since), as_utc(until))
     index = {week: i for i, week in enumerate(weeks)}
     cells: dict[tuple[str, str], list[Question]] = defaultdict(list)
     askers_per_week: dict[str, set[str]] = defaultdict(set)
     for row in rows:
-        week = iso_week(_utc(row.asked_at))
+        week = iso_week(as_utc(row.asked_at))
         label = themes[row.id] if themes[row.id] in named else OTHER
         cells[(week, label)].append(row)
         askers_per_week[week].add(row.asker)
@@ -241,11 +243,6 @@ def weekly_themes(
     if OTHER in series:
         order.append(OTHER)
     return WeeklyThemes(weeks, {label: series[label] for label in order}, hidden)
-
-
-def _utc(moment: dt.datetime) -> dt.datetime:
-    """Naive database times are UTC."""
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 
 # --- sign-in ---------------------------------------------------------------------------

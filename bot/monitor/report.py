@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from bot.answer.text import content_terms
 from bot.db import Database
-from bot.models import Question
+from bot.models import Question, as_utc
 from bot.monitor.scrub import PLACEHOLDER
 
 OTHER = "overig"
@@ -89,10 +89,6 @@ def load_questions(db: Database, since: dt.datetime, until: dt.datetime) -> list
         )
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
 def assign_themes(rows: list[Question], role_names: dict[str, str]) -> dict[int, str]:
     """A theme per question: its route or knowledge section, else a cluster of similar ones."""
     themes: dict[int, str] = {}
@@ -146,7 +142,7 @@ def build_report(
     until: dt.datetime,
     role_names: dict[str, str] | None = None,
 ) -> Report:
-    since, until = _aware(since), _aware(until)
+    since, until = as_utc(since), as_utc(until)
     role_names = role_names or {}
     rows = load_questions(db, since, until)
     previous = load_questions(db, since - (until - since), since)
@@ -197,7 +193,7 @@ def build_report(
         gaps=gaps(rows, themes_now, k),
         feedback=feedback(rows),
         use={
-            "per_week": breakdown(rows, lambda row: _week(row.asked_at), k),
+            "per_week": breakdown(rows, lambda row: iso_week(row.asked_at), k),
             "per_surface": breakdown(rows, lambda row: row.surface, k),
             "per_language": breakdown(rows, lambda row: row.language, k),
         },
@@ -205,7 +201,7 @@ def build_report(
     )
 
 
-def _week(moment: dt.datetime) -> str:
+def iso_week(moment: dt.datetime) -> str:
     year, week, _ = moment.isocalendar()
     return f"{year}-W{week:02d}"
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.db import Database
 from bot.knowledge import Programme
-from bot.models import PortfolioEntry, utcnow
+from bot.models import PortfolioEntry, as_utc, utcnow
 
 
 class Portfolio:
@@ -82,11 +82,6 @@ class Portfolio:
                 if session is not None:
                     title = session.label + (f": {session.theme}" if session.theme else "")
                 lines += [f"## {title}", ""]
-            created = (
-                entry.created_at
-                if entry.created_at.tzinfo
-                else entry.created_at.replace(tzinfo=dt.UTC)
-            )
-            stamp = created.astimezone(self.tz).strftime("%Y-%m-%d")
+            stamp = as_utc(entry.created_at).astimezone(self.tz).strftime("%Y-%m-%d")
             lines += [f"**{entry.prompt}**", "", entry.answer, "", f"_{stamp}_", ""]
         return "\n".join(lines)

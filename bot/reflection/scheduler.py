@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.models import ReflectionSend, utcnow
+from bot.models import ReflectionSend, as_utc, utcnow
 from bot.reflection.schedule import PlannedPrompt, QuestionBank, in_quiet_hours, plan
 
 if TYPE_CHECKING:
@@ -53,10 +53,6 @@ class TickResult:
     failed: list[str] = field(default_factory=list)
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
 class Reflection:
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -71,7 +67,7 @@ class Reflection:
     def tick(self, messenger: Messenger, now: dt.datetime | None = None) -> TickResult:
         # In UTC: SQLite keeps a timestamp's wall-clock time but not its zone, so a local
         # `sent_at` would be read back hours off and break the one-a-day rule.
-        now = _aware(now or utcnow()).astimezone(dt.UTC)
+        now = as_utc(now or utcnow())
         result = TickResult()
         plans: dict[str, list[PlannedPrompt]] = {}
         quiet = in_quiet_hours(now, self.settings)
@@ -83,7 +79,7 @@ class Reflection:
             rows = self._rows(participant.user_id)
             sent_today = any(
                 row.sent_at
-                and _aware(row.sent_at).astimezone(self.tz).date() == now.astimezone(self.tz).date()
+                and as_utc(row.sent_at).astimezone(self.tz).date() == now.astimezone(self.tz).date()
                 for row in rows.values()
             )
             for prompt in prompts:
@@ -171,7 +167,7 @@ class Reflection:
             except IntegrityError:
                 return "busy"  # another process claimed it a moment ago
         else:
-            stale = utcnow() - _aware(row.claimed_at) > STALE_CLAIM
+            stale = utcnow() - as_utc(row.claimed_at) > STALE_CLAIM
             if row.status == "claimed" and not stale:
                 return "busy"  # possibly being sent right now by another process
             if not self._take_over(row):
