@@ -15,13 +15,11 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -30,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.fakes.slack import FakeSlack  # noqa: E402
 from tests.fakes.slack_payloads import app_mention, dm_message, event_callback, post_event  # noqa: E402
+from tests.serving import free_port, start_serving, wait_healthy  # noqa: E402
 
 SECRET = "load-test-signing-secret-1"
 QUESTIONS = [
@@ -41,12 +40,6 @@ QUESTIONS = [
     "Wat is de Routekaart HR2020?",
 ]
 TIME_LIMIT = 120.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -79,35 +72,11 @@ def start_replicas(
     for _ in range(count):
         port = free_port()
         processes.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-c",
-                    "from bot.cli import main; main()",
-                    "serve",
-                    "--http",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                ],
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
+            start_serving(port, env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         )
         urls.append(f"http://127.0.0.1:{port}")
-    for url in urls:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            raise SystemExit(f"{url} did not become healthy")
+    for url, process in zip(urls, processes, strict=True):
+        wait_healthy(url, process)
     return processes, urls
 
 

@@ -10,7 +10,6 @@ import csv
 import datetime as dt
 import io
 import shutil
-import socket
 import threading
 import time
 from collections import defaultdict
@@ -32,6 +31,7 @@ from bot.monitor.dashboard import (
 from bot.monitor.report import OTHER, assign_themes, build_report, load_questions
 from bot.services import Services
 from bot.settings import Settings, load_settings
+from tests.serving import free_port
 
 PASSWORD = "hr-dashboard-wachtwoord-2024"
 K = 5
@@ -353,12 +353,6 @@ def test_text_in_a_question_is_escaped_not_rendered(services: Services) -> None:
 
 
 # --- in a real browser -------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

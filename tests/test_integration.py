@@ -9,12 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +24,7 @@ from bot.slack.reflection import SlackMessenger
 from tests.conftest import KNOWLEDGE, PROMPTS
 from tests.fakes.slack import FakeSlack
 from tests.fakes.slack_payloads import app_mention, dm_message, event_callback, post_event
+from tests.serving import free_port, start_serving, wait_healthy
 
 DATABASE_URL = os.environ.get("LEERROUTE_TEST_DATABASE_URL")
 CHROMA_URL = os.environ.get("LEERROUTE_TEST_CHROMA_URL")
@@ -152,12 +150,6 @@ def test_a_reflection_prompt_is_sent_once_when_replicas_tick_together(
         assert len(posts) == 1
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def two_replicas(
     shared_env: dict[str, str], isolated: Path
@@ -174,19 +166,9 @@ def two_replicas(
         }
         ports = [free_port(), free_port()]
         processes = [
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-c",
-                    "from bot.cli import main; main()",
-                    "serve",
-                    "--http",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                ],
-                env={**env, "LEERROUTE_DATA_DIR": str(isolated / f"replica-{port}")},
+            start_serving(
+                port,
+                {**env, "LEERROUTE_DATA_DIR": str(isolated / f"replica-{port}")},
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
             )
@@ -205,22 +187,6 @@ def two_replicas(
                     process.wait(timeout=15)
                 except subprocess.TimeoutExpired:
                     process.kill()
-
-
-def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            output = process.stdout.read().decode() if process.stdout else ""
-            raise AssertionError(f"replica exited: {output}")
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise AssertionError(f"{url} never became healthy")
 
 
 def test_two_replicas_answer_every_event_once(two_replicas: tuple[FakeSlack, list[str]]) -> None:

@@ -11,9 +11,7 @@ import http.client
 import json
 import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -38,6 +36,7 @@ from tests.fakes.slack import (
     post_form,
     slash_command,
 )
+from tests.serving import free_port, start_serving
 from tests.slack_helpers import (
     BOT_TOKEN,
     HULPLIJNEN,
@@ -566,30 +565,14 @@ def test_healthz_is_503_with_a_reason_when_nothing_was_ingested(slack: FakeSlack
 # -------------------------------------------------------------- `leerroute serve --http`
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_leerroute_serve_http_answers_a_signed_mention_and_stops_cleanly_on_sigterm(
     slack: FakeSlack, data_dir: Path, tmp_path: Path
 ) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "serve",
-            "--http",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        env=dict(os.environ),  # the settings (SLACK_*, LEERROUTE_*) point at the fake and data_dir
+    process = start_serving(
+        port,
+        dict(os.environ),  # the settings (SLACK_*, LEERROUTE_*) point at the fake and data_dir
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
