@@ -30,8 +30,6 @@ app = typer.Typer(
 console = Console()
 err = Console(stderr=True)
 
-DEFAULT_EVAL_SET = Path("tests/data/dev.yaml")
-
 
 def fail(message: str, code: int = 1) -> NoReturn:
     err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
@@ -57,7 +55,7 @@ def settings() -> Settings:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    for noisy in ("httpx", "chromadb", "urllib3", "bm25s", "alembic", "slack_bolt.App"):
+    for noisy in ("httpx", "chromadb", "urllib3", "alembic", "slack_bolt.App"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     return loaded
 
@@ -126,8 +124,9 @@ def ingest(
         console.print(
             f"Indexed {summary.files_indexed} of {summary.files_seen} files "
             f"({summary.files_unchanged} unchanged, {summary.files_removed} removed): "
-            f"{summary.chunks_added} chunks added, {summary.chunks_removed} removed, "
-            f"{summary.roles_indexed} role cards; {summary.seconds:.1f} s."
+            f"{summary.chunks_added} chunks added, {summary.chunks_removed} removed"
+            + ("; answering engine fitted" if summary.engine_fitted else "")
+            + f"; {summary.seconds:.1f} s."
         )
     if summary.failed:
         raise typer.Exit(1)
@@ -203,46 +202,29 @@ def run_chat(assistant: Any, input_fn: Callable[[str], str]) -> None:
 @app.command("eval")
 def evaluate_command(
     question_set: Annotated[
-        Path, typer.Option("--set", help="A question set like tests/data/dev.yaml.")
-    ] = DEFAULT_EVAL_SET,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+        Path | None,
+        typer.Option("--set", help="Score only this set (the corpus or the dev.yaml format)."),
+    ] = None,
+    cv: Annotated[
+        bool,
+        typer.Option("--cv/--no-cv", help="Also 5-fold cross-validation of the training corpus."),
+    ] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the reports as JSON.")] = False,
+    all_misses: Annotated[bool, typer.Option("--all-misses", help="List every miss.")] = False,
 ) -> None:
-    """Score routing, knowledge and out-of-scope answers on a question set."""
-    from bot.evaluate import EvalSetError, evaluate, load_set
+    """Routing, knowledge, out-of-scope and small-talk scores: training (cross-validated),
+    validation and dev sets, per language, with the role confusion and the misses."""
+    from bot.evaluate_report import run_eval
 
     svc = services()
     with friendly_errors():
-        try:
-            questions = load_set(question_set)
-        except EvalSetError as exc:
-            fail(str(exc))
-        report = evaluate(svc.assistant, questions).as_json()
-    if as_json:
-        print(json.dumps(report, ensure_ascii=False, indent=2))
-        return
-    table = Table("measure", "value", box=None)
-    counts = report["counts"]
-    table.add_row(
-        "routing accuracy",
-        f"{report['routing_accuracy']:.1%} ({counts['routing'][0]}/{counts['routing'][1]})",
-    )
-    table.add_row(
-        "knowledge hit rate",
-        f"{report['knowledge_hit_rate']:.1%} ({counts['knowledge'][0]}/{counts['knowledge'][1]})",
-    )
-    table.add_row(
-        "out-of-scope refusals",
-        f"{report['out_of_scope_refusal_rate']:.1%} ({counts['out_of_scope'][0]}/{counts['out_of_scope'][1]})",
-    )
-    table.add_row(
-        "latency p50 / p95", f"{report['latency_ms']['p50']} ms / {report['latency_ms']['p95']} ms"
-    )
-    console.print(table)
-    for miss in report["misses"]:
-        console.print(
-            f"[red]miss[/] [{miss['group']}] {miss['question']}\n  expected {miss['expected']}\n  got      {miss['got']}",
-            highlight=False,
-            markup=True,
+        run_eval(
+            svc,
+            console,
+            question_set,
+            cv=cv and question_set is None,
+            as_json=as_json,
+            all_misses=all_misses,
         )
 
 

@@ -1,16 +1,24 @@
-"""Score a question set (routing, knowledge, out-of-scope) against the assistant."""
+"""Scoring question sets against the assistant: routing, knowledge, out of scope, small talk.
+
+- `score(assistant, examples)` scores one set (the dev set, the validation set, any file in
+  the corpus or the dev.yaml format).
+- `cross_validate(...)` scores the training corpus by 5-fold cross-validation: the engine is
+  refitted without each fold and asked that fold's questions.
+"""
 
 from __future__ import annotations
 
 import re
 import statistics
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.answer.assistant import Answer, Assistant
+from bot.answer.corpus import Example
+
+GROUPS = ("routing", "knowledge", "out_of_scope", "smalltalk")
 
 
 @dataclass
@@ -22,16 +30,34 @@ class Miss:
 
 
 @dataclass
-class EvalReport:
-    routing: tuple[int, int] = (0, 0)
-    knowledge: tuple[int, int] = (0, 0)
-    out_of_scope: tuple[int, int] = (0, 0)
+class Report:
+    counts: dict[tuple[str, str], list[int]] = field(default_factory=dict)  # (group, lang)
+    confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
     latencies: list[float] = field(default_factory=list)
     misses: list[Miss] = field(default_factory=list)
 
-    @staticmethod
-    def rate(pair: tuple[int, int]) -> float:
-        return pair[0] / pair[1] if pair[1] else 1.0
+    def add(self, group: str, language: str, hit: bool) -> None:
+        for key in ((group, language), (group, "all")):
+            pair = self.counts.setdefault(key, [0, 0])
+            pair[0] += int(hit)
+            pair[1] += 1
+
+    def pair(self, group: str, language: str = "all") -> tuple[int, int]:
+        hits, total = self.counts.get((group, language), [0, 0])
+        return hits, total
+
+    def rate(self, group: str, language: str = "all") -> float:
+        hits, total = self.pair(group, language)
+        return hits / total if total else 1.0
+
+    def merge(self, other: Report) -> None:
+        for key, (hits, total) in other.counts.items():
+            pair = self.counts.setdefault(key, [0, 0])
+            pair[0] += hits
+            pair[1] += total
+        self.confusion.update(other.confusion)
+        self.latencies.extend(other.latencies)
+        self.misses.extend(other.misses)
 
     def percentile(self, q: float) -> float:
         if not self.latencies:
@@ -41,13 +67,18 @@ class EvalReport:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "routing_accuracy": round(self.rate(self.routing), 4),
-            "knowledge_hit_rate": round(self.rate(self.knowledge), 4),
-            "out_of_scope_refusal_rate": round(self.rate(self.out_of_scope), 4),
-            "counts": {
-                "routing": self.routing,
-                "knowledge": self.knowledge,
-                "out_of_scope": self.out_of_scope,
+            "rates": {
+                group: {
+                    language: round(self.rate(group, language), 4)
+                    for language in ("all", "nl", "en")
+                    if self.pair(group, language)[1]
+                }
+                for group in GROUPS
+                if self.pair(group)[1]
+            },
+            "counts": {group: self.pair(group) for group in GROUPS if self.pair(group)[1]},
+            "role_confusion": {
+                f"{expected} → {got}": n for (expected, got), n in sorted(self.confusion.items())
             },
             "latency_ms": {
                 "p50": round(self.percentile(0.5), 1),
@@ -58,74 +89,75 @@ class EvalReport:
         }
 
 
-class EvalSetError(Exception):
-    pass
-
-
-def load_set(path: Path) -> dict[str, list[dict[str, Any]]]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise EvalSetError(f"{path}: cannot read the question set ({type(exc).__name__})") from None
-    if not isinstance(data, dict):
-        raise EvalSetError(f"{path}: expected the groups routing, knowledge and out_of_scope")
-    return {
-        group: list(data.get(group) or []) for group in ("routing", "knowledge", "out_of_scope")
-    }
-
-
-def cites(answer: Answer, source: str) -> bool:
-    """A cited source counts when its path, title or organisation names the document."""
-    needle = str(source).lower()
+def cites(answer: Answer, document: str) -> bool:
+    """A cited source counts when its path, title or section names the document."""
+    needle = str(document).lower()
     return any(needle in f"{s.path} {s.title} {s.section}".lower() for s in answer.sources)
 
 
-def evaluate(assistant: Assistant, question_set: dict[str, list[dict[str, Any]]]) -> EvalReport:
-    report = EvalReport()
-    hits = total = 0
-    for item in question_set["routing"]:
-        answer = assistant.answer(item["q"])
-        report.latencies.append(answer.latency_ms)
-        expected = item["role"] if isinstance(item["role"], list) else [item["role"]]
-        total += 1
-        if answer.route.role in expected and not answer.route.clarify:
-            hits += 1
-        else:
-            got = (
-                f"{answer.route.role} (clarify)" if answer.route.clarify else str(answer.route.role)
-            )
-            report.misses.append(Miss("routing", item["q"], "/".join(expected), got))
-    report.routing = (hits, total)
-    hits = total = 0
-    for item in question_set["knowledge"]:
-        answer = assistant.answer(item["q"])
-        report.latencies.append(answer.latency_ms)
-        total += 1
-        text_ok = re.search(item["expect"], answer.text, re.I) is not None
-        source_ok = cites(answer, item.get("source", "")) if item.get("source") else True
-        if text_ok and source_ok:
-            hits += 1
-        else:
-            cited = ", ".join(s.path for s in answer.sources) or "none"
+def _routed_to(answer: Answer) -> str:
+    if answer.route.clarify:
+        return "(clarify)"
+    return answer.route.role or "(none)"
+
+
+def score_one(report: Report, example: Example, answer: Answer) -> None:
+    language = example.lang
+    report.latencies.append(answer.latency_ms)
+    if example.wants_person:
+        got = _routed_to(answer)
+        hit = got in example.roles
+        report.add("routing", language, hit)
+        report.confusion[(example.roles[0], got)] += 1
+        if not hit:
+            report.misses.append(Miss("routing", example.text, "/".join(example.roles), got))
+    if example.wants_info:
+        text_ok = example.expect is None or re.search(example.expect, answer.text, re.I)
+        source_ok = cites(answer, example.doc) if example.doc else True
+        report.add("knowledge", language, bool(text_ok and source_ok))
+        if not (text_ok and source_ok):
+            cited = ", ".join(s.path.rsplit("/", 1)[-1][:3] for s in answer.sources) or "none"
             report.misses.append(
                 Miss(
                     "knowledge",
-                    item["q"],
-                    f"/{item['expect']}/ from {item.get('source')}",
-                    f"{answer.text[:160]!r} [{cited}]",
+                    example.text,
+                    f"/{example.expect}/ from {example.doc}",
+                    f"[{answer.kind}; cites {cited}] {answer.text[:150]!r}",
                 )
             )
-    report.knowledge = (hits, total)
-    hits = total = 0
-    for item in question_set["out_of_scope"]:
-        answer = assistant.answer(item["q"])
-        report.latencies.append(answer.latency_ms)
-        total += 1
-        if not answer.grounded:
-            hits += 1
-        else:
+    if example.intent == "oos":
+        report.add("out_of_scope", language, not answer.grounded)
+        if answer.grounded:
             report.misses.append(
-                Miss("out_of_scope", item["q"], "grounded: false", answer.text[:160])
+                Miss("out_of_scope", example.text, "not grounded", answer.text[:150])
             )
-    report.out_of_scope = (hits, total)
+    if example.intent == "smalltalk":
+        hit = answer.kind in {"smalltalk", "empty"}
+        report.add("smalltalk", language, hit)
+        if not hit:
+            report.misses.append(Miss("smalltalk", example.text, "smalltalk", answer.kind))
+
+
+def score(assistant: Assistant, examples: Iterable[Example]) -> Report:
+    report = Report()
+    for example in examples:
+        score_one(report, example, assistant.answer(example.text))
+    return report
+
+
+def cross_validate(
+    examples: list[Example],
+    make_assistant: Callable[[list[Example]], Assistant],
+    folds: int = 5,
+    progress: Callable[[int], None] | None = None,
+) -> Report:
+    """Each fold's questions asked of an engine fitted on the other folds."""
+    report = Report()
+    for fold in range(folds):
+        held_out = [e for i, e in enumerate(examples) if i % folds == fold]
+        training = [e for i, e in enumerate(examples) if i % folds != fold]
+        assistant = make_assistant(training)
+        report.merge(score(assistant, (e for e in held_out if "card" not in e.tags)))
+        if progress:
+            progress(fold + 1)
     return report

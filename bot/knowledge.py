@@ -200,6 +200,9 @@ class Programme(Strict):
                 return session
         return None
 
+    def session_by_id(self, session_id: str) -> Session | None:
+        return next((session for session in self.sessions if session.id == session_id), None)
+
     def next_session(self, today: dt.date) -> Session | None:
         dated = [s for s in self.sessions if s.dates and s.dates[-1] >= today]
         return min(dated, key=lambda s: s.dates[0], default=None)

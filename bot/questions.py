@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from dataclasses import dataclass
 
 from bot.answer.assistant import Answer, Assistant, Turn
-from bot.answer.facts import parse as parse_facts
 from bot.monitor.record import Recorder
 
 log = logging.getLogger(__name__)
@@ -25,15 +23,12 @@ class QuestionService:
         self.recorder = recorder
 
     def history(self, earlier_questions: list[str]) -> list[Turn]:
-        """Turns rebuilt from a conversation's earlier questions (e.g. a Slack thread)."""
+        """Turns rebuilt from a conversation's earlier questions (e.g. a Slack thread): each is
+        read again in its own context, which gives the state it left (cheap: no LLM)."""
         turns: list[Turn] = []
-        programme = self.assistant.knowledge.programme
-        today = self.assistant.today or dt.date.today()
         for question in earlier_questions[-5:]:
-            previous = turns[-1].facts if turns else None
-            turns.append(
-                Turn(question=question, facts=parse_facts(question, programme, today, previous))
-            )
+            turn = self.assistant.answer_offline(question, turns).turn
+            turns.append(turn or Turn(question=question))
         return turns
 
     def ask(self, text: str, user_id: str, surface: str, earlier: list[str] | None = None) -> Asked:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import re
 import threading
@@ -15,8 +14,6 @@ from zoneinfo import ZoneInfo
 
 from bot.answer.assistant import Assistant
 from bot.answer.llm import build_generator
-from bot.answer.retrieve import Retriever
-from bot.answer.route import Router
 from bot.db import Database, check, create_db_engine, upgrade
 from bot.embeddings import Embedder, build_embeddings
 from bot.knowledge import Knowledge, KnowledgeError, load_knowledge
@@ -26,7 +23,7 @@ from bot.reflection.participants import Participants
 from bot.reflection.portfolio import Portfolio
 from bot.reflection.scheduler import Reflection
 from bot.settings import Settings
-from bot.store import CHUNKS, ROLES, StoreError, all_records, chroma_client, open_collection
+from bot.store import CHUNKS, StoreError, all_records, chroma_client, open_collection
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +41,7 @@ class Services:
     settings: Settings
     overrides: dict[str, Any] = field(default_factory=dict)
     _assistant: Assistant | None = field(default=None, init=False, repr=False)
-    _signature: tuple[object, ...] = field(default=(), init=False, repr=False)
+    _signature: str = field(default="", init=False, repr=False)
     _checked: float = field(default=0.0, init=False, repr=False)
     _reload_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -157,7 +154,7 @@ class Services:
         if not ok:
             return ok, reason
         try:
-            self.assistant.retriever.collection.count()  # the collection the engine queries
+            self.assistant  # noqa: B018 - the engine loads, or says why not
         except Exception as exc:  # health reports every failure as a reason, never raises
             return False, _describe(exc)
         return True, "ok"
@@ -189,42 +186,39 @@ class Services:
             self._checked = now
             return self._assistant
 
-    def _index_signature(self) -> tuple[object, ...]:
-        """What identifies this version of the index and the structured knowledge."""
-        parts: list[object] = []
-        for name in (CHUNKS, ROLES):
-            collection = open_collection(self.chroma, name, self.embedder_id(), create=False)
-            if collection is None:
-                raise NotIndexedError(
-                    "the knowledge is not indexed yet: run `leerroute ingest` first"
-                )
-            metadatas = all_records(collection, ["metadatas"])["metadatas"]
-            hashes = sorted({str(m.get("file_hash") or m.get("source_hash")) for m in metadatas})
-            parts.append(
-                (
-                    str(collection.id),
-                    len(metadatas),
-                    hashlib.sha256("".join(hashes).encode()).hexdigest(),
-                )
-            )
-        programme = self.settings.knowledge_dir / "programme.yaml"
-        parts.append(programme.stat().st_mtime_ns if programme.exists() else None)
-        return tuple(parts)
+    def _index_signature(self) -> str:
+        """What identifies this version of the index, the corpus and the structured knowledge."""
+        from bot.answer.fit import signature
+
+        chunks = open_collection(self.chroma, CHUNKS, self.embedder_id(), create=False)
+        if chunks is None:
+            raise NotIndexedError("the knowledge is not indexed yet: run `leerroute ingest` first")
+        records = all_records(chunks, ["metadatas"])
+        return signature(records, self.settings.knowledge_dir, self.embedder_id())
 
     def _build_assistant(self) -> Assistant:
-        chunks = open_collection(self.chroma, CHUNKS, self.embedder.model_id, create=False)
-        roles = open_collection(self.chroma, ROLES, self.embedder.model_id, create=False)
-        if chunks is None or roles is None or roles.count() == 0:
-            raise NotIndexedError("the knowledge is not indexed yet: run `leerroute ingest` first")
+        from bot.answer.fit import build_engine
+
+        model, _ = build_engine(self.settings, self.embedder, self.chroma, self.knowledge)
+        return self._assistant_with(model)
+
+    def assistant_fitted_on(self, examples: list[Any]) -> Assistant:
+        """An assistant whose engine is fitted on these examples only (cross-validation)."""
+        from bot.answer.fit import ENGINE_FILE, EmbeddingCache, fit_engine, stored_vectors
+
+        loaded = self.assistant
+        cache = EmbeddingCache(self.embedder, stored_vectors(self.settings.data_dir / ENGINE_FILE))
+        model = fit_engine(examples, loaded.model.units, cache, self.knowledge)
+        return self._assistant_with(model)
+
+    def _assistant_with(self, model: Any) -> Assistant:
         return Assistant(
             knowledge=self.knowledge,
             embedder=self.embedder,
-            retriever=Retriever(chunks, self.embedder),
-            router=Router(roles, self.knowledge.hulplijnen),
+            model=model,
             generator=build_generator(self.settings),
             fallback_role=self.fallback_role(),
             max_question_chars=self.settings.answer.max_question_chars,
-            top_k=self.settings.answer.top_k,
             today=self.overrides.get("today"),
         )
 

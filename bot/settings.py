@@ -116,7 +116,6 @@ class AnswerSettings(BaseModel):
         description="Support role to point to when the sources do not answer "
         "(default: default_role in hulplijnen.yaml).",
     )
-    top_k: int = Field(4, ge=1, le=20, description="Passages used to compose an answer.")
     max_question_chars: int = Field(
         2000, ge=50, le=20000, description="Longer questions are cut to this length."
     )

@@ -13,7 +13,6 @@ from urllib.parse import urlparse
 from bot.settings import Settings
 
 CHUNKS = "leerroute-chunks"
-ROLES = "leerroute-roles"
 
 
 class StoreError(Exception):

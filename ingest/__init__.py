@@ -1,1 +1,1 @@
-"""Ingestion: documents → chunks → vectors in Chroma (plus the role cards for routing)."""
+"""Ingestion: documents → chunks → vectors in Chroma ; then the answering engine is fitted."""

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.embeddings import Embedder
-from bot.knowledge import Hulplijnen, load_knowledge
+from bot.knowledge import Knowledge, load_knowledge
 from bot.settings import Settings
-from bot.store import CHUNKS, ROLES, all_records, drop_collection, open_collection
+from bot.store import CHUNKS, all_records, drop_collection, open_collection
 from ingest.loaders import LoadError, is_supported, load
 from ingest.split import Chunk, split_document
 
@@ -35,7 +35,7 @@ class IngestSummary:
     files_removed: int = 0
     chunks_added: int = 0
     chunks_removed: int = 0
-    roles_indexed: int = 0
+    engine_fitted: bool = False
     skipped: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -43,7 +43,7 @@ class IngestSummary:
     @property
     def changed(self) -> bool:
         return bool(
-            self.files_indexed or self.files_removed or self.chunks_removed or self.roles_indexed
+            self.files_indexed or self.files_removed or self.chunks_removed or self.engine_fitted
         )
 
 
@@ -93,9 +93,7 @@ class Indexer:
         suffix = "-next" if rebuild else ""
         if rebuild:
             drop_collection(self.client, CHUNKS + suffix)
-            drop_collection(self.client, ROLES + suffix)
         chunks_col = open_collection(self.client, CHUNKS + suffix, self.embedder.model_id)
-        roles_col = open_collection(self.client, ROLES + suffix, self.embedder.model_id)
 
         stored = self._stored_hashes(chunks_col)
         work: list[tuple[str, Path, str]] = []
@@ -131,10 +129,9 @@ class Indexer:
                 summary.chunks_removed += self._remove(chunks_col, name, keep_hash=None)
                 summary.files_removed += 1
 
-        summary.roles_indexed = self._index_roles(roles_col, knowledge.hulplijnen)
         if rebuild:
             self._swap(CHUNKS, chunks_col)
-            self._swap(ROLES, roles_col)
+        summary.engine_fitted = self._fit_engine(knowledge)
         summary.seconds = time.perf_counter() - started
         return summary
 
@@ -176,36 +173,12 @@ class Indexer:
             collection.delete(ids=stale)
         return len(stale)
 
-    def _index_roles(self, collection: Any, hulplijnen: Hulplijnen) -> int:
-        """Role cards and example questions, re-embedded only when the YAML changed."""
-        digest = hashlib.sha256(hulplijnen.model_dump_json().encode()).hexdigest()
-        current = collection.get(limit=1, include=["metadatas"])
-        if current["ids"] and current["metadatas"][0].get("source_hash") == digest:
-            return 0
-        ids, texts, metas = [], [], []
-        for role in hulplijnen.roles:
-            card = " ".join([role.name.nl, role.summary.nl, *role.helps_with.nl, *role.go_when.nl])
-            ids.append(f"{role.id}::card")
-            texts.append(card)
-            metas.append({"role": role.id, "type": "card", "language": "nl"})
-            for language in ("nl", "en"):
-                for i, example in enumerate(role.examples.get(language)):
-                    ids.append(f"{role.id}::{language}::{i}")
-                    texts.append(example)
-                    metas.append({"role": role.id, "type": "example", "language": language})
-        # Examples are questions, so they are embedded with the query role of e5.
-        vectors = self.embedder.queries(texts)
-        existing = all_records(collection, [])["ids"]
-        collection.upsert(
-            ids=ids,
-            embeddings=vectors.tolist(),
-            documents=texts,
-            metadatas=[{**meta, "source_hash": digest} for meta in metas],
-        )
-        stale = sorted(set(existing) - set(ids))
-        if stale:
-            collection.delete(ids=stale)
-        return len(hulplijnen.roles)
+    def _fit_engine(self, knowledge: Knowledge) -> bool:
+        """Fit the answering engine on the training corpus and this index (when either
+        changed) and store it with the index; True when it was fitted anew."""
+        from bot.answer.fit import build_engine
+
+        return build_engine(self.settings, self.embedder, self.client, knowledge)[1]
 
     def _swap(self, name: str, new_collection: Any) -> None:
         drop_collection(self.client, name)

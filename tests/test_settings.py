@@ -35,9 +35,11 @@ def test_slack_and_openai_use_their_conventional_names(monkeypatch: pytest.Monke
 
 
 def test_settings_are_read_from_a_dot_env_file(isolated, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    (isolated / ".env").write_text("LEERROUTE_ANSWER__TOP_K=7\nSLACK_SIGNING_SECRET=s3cr3t-value\n")
+    (isolated / ".env").write_text(
+        "LEERROUTE_ANSWER__MAX_QUESTION_CHARS=700\nSLACK_SIGNING_SECRET=s3cr3t-value\n"
+    )
     settings = load_settings()
-    assert settings.answer.top_k == 7
+    assert settings.answer.max_question_chars == 700
     assert settings.slack.signing_secret is not None
 
 
@@ -45,7 +47,7 @@ def test_settings_are_read_from_a_dot_env_file(isolated, monkeypatch: pytest.Mon
     ("name", "value", "named"),
     [
         ("LEERROUTE_LLM__PROVIDER", "gpt", "LEERROUTE_LLM__PROVIDER"),
-        ("LEERROUTE_ANSWER__TOP_K", "lots", "LEERROUTE_ANSWER__TOP_K"),
+        ("LEERROUTE_ANSWER__MAX_QUESTION_CHARS", "lots", "LEERROUTE_ANSWER__MAX_QUESTION_CHARS"),
         ("SLACK_BOT_TOKEN", "xoxb-your-token", "SLACK_BOT_TOKEN"),
         ("OPENAI_API_KEY", "changeme", "OPENAI_API_KEY"),
         ("LEERROUTE_REFLECTION__TIMEZONE", "Mars/Olympus", "LEERROUTE_REFLECTION__TIMEZONE"),

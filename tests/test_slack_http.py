@@ -11,6 +11,7 @@ import http.client
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import time
 from pathlib import Path
@@ -153,7 +154,8 @@ def test_a_mention_in_an_answered_thread_is_answered_once_though_slack_sends_it_
     leerroute.event(again)
     leerroute.event(again | {"type": "message", "channel_type": "channel"})
 
-    leerroute.settle()
+    slack.wait_for("chat.postMessage", count=2, predicate=in_thread(mention["ts"]))
+    leerroute.settle()  # anything still on its way has arrived by now
     answers = slack.wait_for("chat.postMessage", predicate=in_thread(mention["ts"]))
     assert len(answers) == 2  # the first question, and this one once
     assert "23 en 24 april 2012" in answers[1].params["text"]
@@ -455,6 +457,7 @@ def test_put_me_in_touch_shows_how_to_reach_the_role(
 def test_when_unsure_between_roles_the_answer_offers_each_and_a_choice_tells_about_that_role(
     slack: FakeSlack, leerroute: HttpLeerroute
 ) -> None:
+    leerroute.services.assistant.model.clarify_threshold = 1.01  # every route is now unsure
     mention = leerroute.event(
         app_mention("wie kan ik benaderen over knelpunten in de samenwerking?")
     )
@@ -465,21 +468,14 @@ def test_when_unsure_between_roles_the_answer_offers_each_and_a_choice_tells_abo
         for b in buttons(reply.params["blocks"])
         if b["action_id"] == ids.CHOOSE_ROLE
     }
-    assert choices == {
-        "Groepsontwikkelaar": "groepsontwikkelaar|nl",
-        "Programmaregisseur": "programmaregisseur|nl",
-        "Bestuursadviseur": "bestuursadviseur|nl",
-    }
+    assert len(choices) == 3 and all(value.endswith("|nl") for value in choices.values())
+    name, value = sorted(choices.items())[1]
 
-    response_url = leerroute.click(
-        ids.CHOOSE_ROLE, choices["Programmaregisseur"], message=posted_message(slack, reply)
-    )
+    response_url = leerroute.click(ids.CHOOSE_ROLE, value, message=posted_message(slack, reply))
 
     [role] = slack.wait_for("response_url", predicate=sent_to(response_url))
-    assert role.params["text"].startswith(
-        "Hiervoor kun je het beste terecht bij de *Programmaregisseur*."
-    )
-    assert "programmaregisseurs@gemeente.example" in role.params["text"]
+    assert role.params["text"].startswith(f"Hiervoor kun je het beste terecht bij de *{name}*.")
+    assert "@gemeente.example" in role.params["text"] or "Slack: #" in role.params["text"]
     assert role.params["response_type"] == "ephemeral"
 
 
@@ -514,16 +510,31 @@ def test_the_assistant_panel_greets_suggests_prompts_and_shows_a_status_while_an
 # ------------------------------------------------------------------ failures and health
 
 
-def test_when_answering_fails_the_person_gets_a_short_apology_in_their_language(
-    slack: FakeSlack, leerroute: HttpLeerroute, data_dir: Path, caplog: pytest.LogCaptureFixture
+def test_when_the_index_disappears_answers_go_on_from_the_loaded_engine_and_health_says_so(
+    slack: FakeSlack, leerroute: HttpLeerroute, data_dir: Path
 ) -> None:
-    _ = leerroute.services.assistant  # the index is loaded, as `leerroute serve` does at start
-    # Then the index disappears under the running app (someone deletes it, or a rebuild in
-    # another process drops it): retrieval really fails, inside Chroma.
+    _ = leerroute.services.assistant  # the engine is loaded, as `leerroute serve` does at start
     store = chromadb.PersistentClient(
         path=str(data_dir / "chroma"), settings=ChromaSettings(anonymized_telemetry=False)
     )
-    store.delete_collection(CHUNKS)
+    store.delete_collection(CHUNKS)  # someone deletes the index under the running app
+
+    mention = leerroute.event(app_mention("Wanneer is werkatelier 4?"))
+
+    [reply] = slack.wait_for("chat.postMessage", predicate=in_thread(mention["ts"]))
+    assert "19 en 20 maart 2012" in reply.params["text"]
+    status, health = leerroute.healthz()
+    assert status == 503 and health["status"] == "unavailable"
+
+
+def test_when_answering_fails_the_person_gets_a_short_apology_in_their_language(
+    slack: FakeSlack, leerroute: HttpLeerroute, data_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    _ = leerroute.services.assistant, leerroute.services.db  # loaded, as at `serve` start
+    # The database breaks under the running app: the question cannot be recorded.
+    database = leerroute.services.settings.db_url.removeprefix("sqlite:///")
+    with sqlite3.connect(database) as db:
+        db.execute("DROP TABLE questions")
 
     mention = leerroute.event(app_mention("who do I contact about team conflict?"))
     leerroute.event(dm_message("Wanneer is werkatelier 4?", channel="D123"))
@@ -539,8 +550,6 @@ def test_when_answering_fails_the_person_gets_a_short_apology_in_their_language(
     for call in (english, dutch):
         assert not any(marker in everything_said(call) for marker in LEAK_MARKERS)
     assert "answering a mention question failed" in caplog.text  # the details go to the log
-    status, health = leerroute.healthz()
-    assert status == 503 and health["status"] == "unavailable"
 
 
 def test_healthz_is_ok_when_the_index_and_the_database_answer(leerroute: HttpLeerroute) -> None:

@@ -1,4 +1,12 @@
-"""The engine behind every adapter: `Assistant.answer(question, conversation)`."""
+"""The engine behind every adapter: `Assistant.answer(question, history)`.
+
+The pipeline, each step a learned model fitted at ingest (bot/answer/fit.py):
+1. intent: help, info, both, small talk or out of scope;
+2. rank every answer unit (cards, programme facts, document sentences) for the question;
+3. decide whether the best unit answers it (a calibrated decision, not a cue word);
+4. route to a support role when the person needs one, or ask which one;
+5. compose one reply: the direct answer, then the role with its contacts, then the sources.
+"""
 
 from __future__ import annotations
 
@@ -12,24 +20,22 @@ from typing import Any
 import numpy as np
 
 from bot.answer import compose, facts
+from bot.answer.followup import analogous_unit, inherited_sessions
 from bot.answer.language import detect_language
 from bot.answer.llm import OpenAIGenerator
-from bot.answer.retrieve import Passage, Retriever
-from bot.answer.route import FACT_CUES, Route, Router
-from bot.answer.text import content_terms, fold
+from bot.answer.model import EngineModel
+from bot.answer.route import NO_ROUTE, Route, route
+from bot.answer.units import Passage, Unit
 from bot.embeddings import Embedder
-from bot.knowledge import Knowledge, Role
+from bot.knowledge import Knowledge
 from bot.monitor.scrub import without_personal_data
 
 log = logging.getLogger(__name__)
 
-# Requests for creative or unrelated work: not what an assistant for learning routes does.
-TASK_REQUEST = re.compile(
-    r"\b(write|schrijf|dicht|compose|maak|make|generate|genereer)\b.*\b(poem|gedicht|limerick|song|lied|liedje"
-    r"|verhaal|story|grap|mop|joke|essay|script|code|programma in|haiku|rap)\b"
-    r"|\b(vertel|tell)\b.*\b(mop|grap|joke)\b"
-)
-ROLE_QUESTION = re.compile(r"\b(doet|doen|does|do|taak|taken|rol|role|tasks?)\b")
+# Up to two more sentences of the same section join the answer when the ranker gives them at
+# least this share of the best one's probability (an editorial choice: enough to complete a
+# thought, not so much that unrelated sentences come along).
+SECOND_SENTENCE_SHARE = 0.35
 
 
 @dataclass(frozen=True)
@@ -47,8 +53,9 @@ class Turn:
     """What the assistant remembers of one earlier question in a conversation."""
 
     question: str
-    facts: facts.FactQuery | None = None
+    sessions: tuple[str, ...] = ()
     role: str | None = None
+    unit: str | None = None  # the unit that answered it
 
 
 @dataclass
@@ -61,7 +68,7 @@ class Answer:
     role_name: str | None
     sources: list[Source]
     latency_ms: float = 0.0
-    kind: str = "passages"  # facts | route | clarify | role | passages | unknown | empty
+    kind: str = "answer"  # answer | route | clarify | smalltalk | decline | unknown | empty
     turn: Turn | None = None
     generated: bool = False
     passages: list[Passage] = field(default_factory=list)
@@ -72,7 +79,9 @@ class Answer:
             "question": self.question,
             "answer": self.text,
             "language": self.language,
+            "kind": self.kind,
             "grounded": self.grounded,
+            "generated": self.generated,
             "route": {
                 "role": self.route.role,
                 "name": self.role_name,
@@ -87,38 +96,40 @@ class Answer:
         }
 
 
-class Assistant:
-    """Retrieve · route · programme facts → compose (or generate) → Answer."""
+@dataclass
+class Reading:
+    """What the models made of one question."""
 
-    # A passage counts as evidence when it is close to the question in meaning *and*
-    # shares a content word with it; calibrated on the dev set's out-of-scope questions.
-    min_passage_similarity = 0.82
-    min_passage_similarity_no_overlap = 0.88
-    min_coverage = 0.5  # share of the question's (idf-weighted) words the passages contain
+    x: Any  # the classifiers' features of the question
+    intents: dict[str, float]
+    scores: np.ndarray
+    best: int | None  # the unit that answers, when the decider says one does
+    wants_person: bool
+    out_of_scope: str | None  # a municipality or edition the documents do not cover
+    sessions: list[str]
+    p_answer: float = 0.0
+
+
+class Assistant:
+    """Read the question with the models, then compose (or generate) the reply."""
 
     def __init__(
         self,
         knowledge: Knowledge,
         embedder: Embedder,
-        retriever: Retriever,
-        router: Router,
+        model: EngineModel,
         fallback_role: str,
         generator: OpenAIGenerator | None = None,
         max_question_chars: int = 2000,
-        top_k: int = 4,
         today: dt.date | None = None,
     ) -> None:
         self.knowledge = knowledge
         self.embedder = embedder
-        self.retriever = retriever
-        self.router = router
+        self.model = model
         self.generator = generator
         self.fallback_role = fallback_role
         self.max_question_chars = max_question_chars
-        self.top_k = top_k
         self.today = today
-        self.titles = retriever.titles()
-        self.other_subjects = _other_subjects(retriever.metas, knowledge.programme.source.document)
 
     def answer(self, question: str, history: list[Turn] | None = None) -> Answer:
         started = time.perf_counter()
@@ -129,256 +140,213 @@ class Assistant:
         result.latency_ms = (time.perf_counter() - started) * 1000
         return result
 
-    def _answer(self, raw_question: str, history: list[Turn]) -> Answer:
+    def answer_offline(self, question: str, history: list[Turn]) -> Answer:
+        """The composed answer without an LLM: to rebuild a conversation's state."""
+        return self._answer(question, history, generate=False)
+
+    def read(self, question: str, vector: np.ndarray, sessions: list[str] | None = None) -> Reading:
+        """The models' reading of a question; `sessions` stand in for the ones it names."""
+        model = self.model
+        x = model.features_of(question, vector)
+        intents = model.intents(x)
+        query = model.query(question, vector, self.knowledge.programme, x)
+        if sessions is not None:
+            query.sessions = sessions
+        scores, rows = model.rank(query)
+        p_answer = model.answerable(intents, scores, rows)
+        roles = model.role_probabilities(x)
+        return Reading(
+            x=x,
+            intents=intents,
+            scores=scores,
+            best=int(np.argmax(scores)) if p_answer >= model.answer_threshold else None,
+            p_answer=p_answer,
+            wants_person=model.wants_person(intents, roles[0][1], p_answer),
+            out_of_scope=None if query.organisations else model.scope.unknown(question),
+            sessions=query.sessions,
+        )
+
+    def _answer(self, raw_question: str, history: list[Turn], generate: bool = True) -> Answer:
         question = compose.clean_question(raw_question, self.max_question_chars)
         language = detect_language(question)
         # Personal data (a phone number, an e-mail address) says nothing about the answer
-        # and must not steer the search: everything below sees the question without it.
+        # and must not steer the models: everything below sees the question without it.
         question = without_personal_data(question)
         if not re.search(r"\w", question):
-            return self._empty(question, language)
-        today = self.today or dt.date.today()
-        previous = history[-1] if history else None
-        if TASK_REQUEST.search(question.lower()):
-            return self._unknown(question, language)
-        fact_query = facts.parse(
-            question,
-            self.knowledge.programme,
-            today,
-            previous.facts if previous else None,
-            self.other_subjects,
+            return self._reply(question, language, compose.smalltalk_text(language), "empty")
+        vector = self.embedder.query(question)
+        reading = self._read_in_context(question, vector, history[-1] if history else None)
+        direct = None if reading.out_of_scope else self._direct(reading, language)
+        the_route = route(self.model, reading.x) if reading.wants_person else NO_ROUTE
+        if direct is None and not the_route.routed:
+            return self._not_answered(question, language, reading, vector)
+        answer = self._compose(question, language, reading, direct, the_route, vector)
+        if generate and self.generator is not None and not the_route.clarify:
+            self._generate(answer, direct[0] if direct else "", the_route, language)
+        return answer
+
+    def _read_in_context(self, question: str, vector: np.ndarray, previous: Turn | None) -> Reading:
+        """The question on its own, or as a follow-up of the previous turn when that reading
+        answers it better; "en werkatelier 5?" or "en de volgende?" ask the previous
+        question of another session."""
+        alone = self.read(question, vector)
+        if previous is None:
+            return alone
+        inherited = inherited_sessions(
+            question, alone.sessions, previous.sessions, self.knowledge.programme
         )
-        search_text = question
-        if previous and _leans_on(question):
-            search_text = f"{previous.question} {question}"
-        vector = self.embedder.query(search_text)
-        route = self.router.route(question, vector)
-        passages = self.retriever.search(search_text, vector, k=max(self.top_k, 6))
-        evidence = self._evidence(search_text, passages)
+        sessions = alone.sessions or inherited or []
+        same = analogous_unit(self.model.units, question, sessions, previous.unit)
+        if same is not None:
+            reading = self.read(question, vector, sessions) if inherited else alone
+            reading.best = same
+            reading.scores = reading.scores.copy()
+            reading.scores[same] = reading.scores.max() + 1.0
+            return reading
+        if inherited is None:
+            return alone
+        follow_up = self.read(question, vector, inherited)
+        return follow_up if follow_up.p_answer > alone.p_answer else alone
 
-        parts: list[str] = []
-        sources: list[Source] = []
-        kind = "passages"
-        if fact_query:
-            fact_text = facts.answer(fact_query, self.knowledge.programme, language, today)
-            if fact_text:
-                parts.append(fact_text)
-                sources.append(self._programme_source(fact_query))
-                kind = "facts"
-                if not route.help_cue:
-                    # "wat kost de leergang?" wants the fact, not a person.
-                    route = Route(None, route.confidence, route.margin, route.candidates)
-        if route.routed and evidence and self._mentions_other_subject(question):
-            # "wie begeleidde het leertraject in Haarlem?" asks about a document, not for help.
-            route = Route(None, route.confidence, route.margin, route.candidates)
-        named = self._named_role(question)
-        if named is not None and route.help_cue and route.role != named.id:
-            # "wie is de programmamanager?": a role the asker names beats a lookalike.
-            route = Route(named.id, 1.0, 1.0, [(named.id, 1.0)], wants_person=True, help_cue=True)
-        role_name = None
-        if route.routed and route.role:
-            role = self.knowledge.hulplijnen.role(route.role)
-            if route.clarify:
-                parts.append(compose.clarify_text(route, self.knowledge.hulplijnen, language))
-                kind = "clarify" if kind != "facts" else kind
-            else:
-                parts.append(compose.role_text(role, language))
-                role_name = role.name.get(language)
-                kind = "route" if kind != "facts" else kind
-            sources.append(self._role_source(route.role))
-        described = None if route.routed or parts else self._described_role(question)
-        if described is not None:
-            parts.append(compose.role_description(described, language))
-            sources.append(self._role_source(described.id))
-            kind = "role"
-        informational = bool(FACT_CUES.search(fold(question)) or WH_QUESTION.search(fold(question)))
-        if evidence and (not parts or (kind == "route" and informational and not route.help_cue)):
-            # "Hoe heet het Ambitieakkoord van de bestuursadviseurs?" wants the passage
-            # first, and the role second.
-            tokenize = self.retriever.tokenizer
-            quoted = compose.passages_text(search_text, evidence, language, tokenize)
-            if quoted:
-                parts.insert(0, quoted)
-                sources.extend(
-                    self._passage_sources(
-                        compose.best_sentences(search_text, evidence, tokenize=tokenize)
-                    )
-                )
-        grounded = bool(parts)
-        if not grounded:
-            return self._unknown(question, language, fact_query, vector)
+    def _direct(self, reading: Reading, language: str) -> tuple[str, Unit] | None:
+        """The direct answer and the unit it comes from, when the decider says there is one."""
+        if reading.best is None:
+            return None
+        order = np.argsort(-reading.scores)
+        for i in order[:5]:
+            unit = self.model.units[int(i)]
+            if unit.compute is None:
+                extra = self._companions(unit, reading.scores, int(i))
+                return compose.unit_text(unit, language, extra), unit
+            sessions = [self.knowledge.programme.session_by_id(s) for s in reading.sessions]
+            text = facts.computed(
+                unit.compute, [s for s in sessions if s], self.knowledge.programme, language,
+                self.today or dt.date.today(),
+            )  # fmt: skip
+            if text:
+                return text, unit
+        return None
 
-        text = "\n\n".join(parts)
-        generated = False
-        if grounded and self.generator is not None:
-            generated_text = self.generator.generate(
-                question=question,
-                language=language,
-                passages=evidence[: self.top_k],
-                facts=parts[0] if kind == "facts" else "",
-                route=compose.role_text(self.knowledge.hulplijnen.role(route.role), language)
-                if route.role and not route.clarify
-                else "",
-                history=[turn.question for turn in history[-3:]],
-            )
-            if generated_text:
-                text, generated = generated_text, True
-                sources = _unique(
-                    sources + self._passage_sources([(p, "") for p in evidence[: self.top_k]])
-                )
-        turn = Turn(question=question, facts=fact_query, role=route.role)
-        return Answer(
-            question=question,
-            text=text,
-            language=language,
-            grounded=grounded,
-            route=route,
-            role_name=role_name,
-            sources=_unique(sources),
-            kind=kind,
-            turn=turn,
-            generated=generated,
-            passages=evidence,
-            vector=vector,
-        )
+    def _companions(self, unit: Unit, scores: np.ndarray, index: int) -> list[Unit]:
+        """Other sentences of the same section that the ranker rates almost as high."""
+        if unit.kind != "sentence":
+            return []
+        units = self.model.units
+        picked = [
+            int(j)
+            for j in np.argsort(-scores)[1:6]
+            if units[int(j)].kind == "sentence"
+            and (units[int(j)].path, units[int(j)].section) == (unit.path, unit.section)
+            and scores[j] >= SECOND_SENTENCE_SHARE * scores[index]
+        ][:2]
+        return [units[j] for j in sorted(picked)]
 
-    def _evidence(self, question: str, passages: list[Passage]) -> list[Passage]:
-        terms = set(content_terms(question))
-        tokenizer = self.retriever.tokenizer
-        query_tokens = set(tokenizer(question))
-        good: list[Passage] = []
-        if query_tokens and detect_language(question) == "nl":
-            # The passages must cover what the question is about: a Dutch question whose
-            # rare words ("salarisschaal", "kantine") appear nowhere is not answered by them.
-            found: set[str] = set()
-            for passage in passages[:3]:
-                found |= set(tokenizer(f"{passage.title} {passage.section} {passage.text}"))
-            unknown_topic = any(
-                len(token) >= 9 and not self.retriever.document_frequency.get(token)
-                for token in query_tokens
-            )
-            if unknown_topic or self.retriever.coverage(query_tokens, found) < self.min_coverage:
-                return []
-        for passage in passages:
-            searchable = f"{passage.title} {passage.section} {passage.text}"
-            overlap = query_tokens & set(tokenizer(searchable))
-            if passage.dense >= self.min_passage_similarity_no_overlap or (
-                overlap and passage.dense >= self.min_passage_similarity and terms
-            ):
-                good.append(passage)
-        return good[: self.top_k]
-
-    def _unknown(
+    def _compose(
         self,
         question: str,
         language: str,
-        fact_query: facts.FactQuery | None = None,
-        vector: np.ndarray | None = None,
+        reading: Reading,
+        direct: tuple[str, Unit] | None,
+        the_route: Route,
+        vector: np.ndarray,
     ) -> Answer:
-        """Honest: the sources do not say; point to a person instead of guessing."""
-        fallback = self.knowledge.hulplijnen.role(self.fallback_role)
-        return Answer(
+        parts: list[str] = []
+        sources: list[Source] = []
+        hulplijnen = self.knowledge.hulplijnen
+        if direct is not None:
+            parts.append(direct[0])
+            sources.append(Source(direct[1].path, direct[1].title, direct[1].section))
+        role_name = None
+        if the_route.clarify:
+            parts.append(compose.clarify_text(the_route, hulplijnen, language))
+        elif the_route.role:
+            role = hulplijnen.role(the_route.role)
+            parts.append(compose.role_text(role, language, reason=direct is None))
+            role_name = role.name.get(language)
+            sources.append(self._role_source(the_route.role))
+        kind = "answer" if direct else ("clarify" if the_route.clarify else "route")
+        passages = self._evidence(direct[1] if direct else None, the_route)
+        answer = Answer(
             question=question,
-            text=compose.unknown_text(fallback, language),
+            text="\n\n".join(parts),
             language=language,
-            grounded=False,
-            route=Route(None, 0.0, 0.0),
-            role_name=None,
-            sources=[],
-            kind="unknown",
-            turn=Turn(question=question, facts=fact_query),
+            grounded=True,
+            route=the_route,
+            role_name=role_name,
+            sources=_unique(sources),
+            kind=kind,
+            turn=Turn(
+                question, tuple(reading.sessions), the_route.role, direct[1].id if direct else None
+            ),
+            passages=passages,
             vector=vector,
         )
+        return answer
 
-    def _empty(self, question: str, language: str) -> Answer:
-        text = (
-            "Ask me a question, for example: “Who can I contact about a conflict in my team?” or “When is werkatelier 4?”"
-            if language == "en"
-            else "Stel gerust een vraag, bijvoorbeeld: “Wie kan ik benaderen bij een teamconflict?” of “Wanneer is werkatelier 4?”"
+    def _evidence(self, unit: Unit | None, the_route: Route) -> list[Passage]:
+        """The sections behind the answer and the route: what an LLM may say."""
+        passages = []
+        if unit is not None:
+            passages.append(Passage(unit.path, unit.title, unit.section, self._section(unit)))
+        if the_route.role and not the_route.clarify:
+            source = self._role_source(the_route.role)
+            role = self.knowledge.hulplijnen.role(the_route.role)
+            passages.append(Passage(source.path, source.title, source.section, role.summary.nl))
+        return passages
+
+    def _section(self, unit: Unit) -> str:
+        units = self.model.units
+        text = "\n".join(
+            u.text
+            for u in units
+            if u.kind == "sentence" and (u.path, u.section) == (unit.path, unit.section)
         )
+        return text or unit.text
+
+    def _generate(self, answer: Answer, composed: str, the_route: Route, language: str) -> None:
+        assert self.generator is not None
+        role = self.knowledge.hulplijnen.role(the_route.role) if the_route.role else None
+        text = self.generator.generate(
+            question=answer.question,
+            language=language,
+            passages=answer.passages,
+            facts=composed,
+            route=compose.role_text(role, language) if role and not the_route.clarify else "",
+            history=[],
+        )
+        if text:
+            answer.text, answer.generated = text, True
+
+    def _not_answered(
+        self, question: str, language: str, reading: Reading, vector: np.ndarray
+    ) -> Answer:
+        """Small talk gets a friendly reply; the rest an honest 'not in my sources'."""
+        fallback = self.knowledge.hulplijnen.role(self.fallback_role)
+        top_intent = max(reading.intents, key=lambda k: reading.intents[k])
+        if top_intent == "smalltalk" and not reading.out_of_scope:
+            return self._reply(question, language, compose.smalltalk_text(language), "smalltalk")
+        if reading.out_of_scope or top_intent == "oos":
+            covered = self.model.scope.covered
+            text = compose.decline_text(fallback, language, covered, reading.out_of_scope)
+            return self._reply(question, language, text, "decline", vector)
+        return self._reply(
+            question, language, compose.unknown_text(fallback, language), "unknown", vector
+        )
+
+    def _reply(
+        self, question: str, language: str, text: str, kind: str, vector: np.ndarray | None = None
+    ) -> Answer:
         return Answer(
-            question, text, language, False, Route(None, 0.0, 0.0), None, [], kind="empty"
-        )
-
-    def _programme_source(self, query: facts.FactQuery) -> Source:
-        """The brochure, at the section of the session asked about when there is one."""
-        ref = self.knowledge.programme.source
-        path = f"documents/{ref.document}"
-        section = ref.section or ""
-        if len(query.sessions) == 1 and query.aspects & {"theme"}:
-            label = query.sessions[0].label.lower()
-            for meta in self.retriever.metas:
-                if meta.get("path") == path and label in str(meta.get("section", "")).lower():
-                    section = str(meta["section"])
-                    break
-        return Source(
-            path=path, title=self.titles.get(path, self.knowledge.programme.title), section=section
-        )
-
-    def _described_role(self, question: str) -> Role | None:
-        """A role the question asks about by name ("wat doet een programmaregisseur?")."""
-        if not FACT_CUES.search(fold(question)) and not ROLE_QUESTION.search(fold(question)):
-            return None
-        return self._named_role(question)
-
-    def _mentions_other_subject(self, question: str) -> bool:
-        text = fold(question)
-        return any(re.search(rf"\b{re.escape(subject)}\b", text) for subject in self.other_subjects)
-
-    def _named_role(self, question: str) -> Role | None:
-        """The support role the question names ("programmaregisseurs", "HR adviser")."""
-        terms = set(content_terms(question))
-        for role in self.knowledge.hulplijnen.roles:
-            for name in (role.name.nl, role.name.en.split("(")[0], role.id):
-                needed = set(content_terms(name))
-                if needed and needed <= terms:
-                    return role
-        return None
+            question, text, language, False, NO_ROUTE, None, [], kind=kind,
+            turn=Turn(question), vector=vector,
+        )  # fmt: skip
 
     def _role_source(self, role_id: str) -> Source:
         ref = self.knowledge.hulplijnen.role(role_id).source
         path = f"documents/{ref.document}"
-        return Source(
-            path=path, title=self.titles.get(path, ref.document), section=ref.section or ""
-        )
-
-    def _passage_sources(self, picked: list[tuple[Passage, str]]) -> list[Source]:
-        return [Source(p.path, p.title, p.section) for p, _ in picked]
-
-
-def _leans_on(question: str) -> bool:
-    """A short or 'en ...?' question leans on the previous turn."""
-    lowered = question.lower().strip()
-    return len(content_terms(question)) <= 2 or lowered.startswith(
-        ("en ", "and ", "what about", "hoe zit het")
-    )
+        title = next((u.title for u in self.model.units if u.path == path), ref.document)
+        return Source(path=path, title=title, section=ref.section or "")
 
 
 def _unique(sources: list[Source]) -> list[Source]:
-    seen: set[Source] = set()
-    out = []
-    for source in sources:
-        if source not in seen:
-            seen.add(source)
-            out.append(source)
-    return out
-
-
-WH_QUESTION = re.compile(
-    r"^\s*(hoe heet|hoe|wat|welk|welke|waarom|waarmee|waarover|what|how|which|why)\b"
-    # yes/no questions: "krijg ik een certificaat?", "is there a workshop in april?"
-    r"|^\s*(krijg|moet|mag|kan|kun|is|zijn|heb|heeft|wordt|do|does|did|is|are|can|must|should|will)\b.*\?\s*$"
-)
-
-
-def _other_subjects(metas: list[dict[str, Any]], programme_document: str) -> tuple[str, ...]:
-    """Place names of the other documents' organisations ("den haag", "haarlem")."""
-    subjects = set()
-    for meta in metas:
-        if str(meta.get("path", "")).endswith(programme_document):
-            continue
-        organisation = fold(str(meta.get("organisation", "")))
-        name = re.sub(r"\b(gemeente|municipality of)\b", "", organisation).strip()
-        if name and meta.get("kind") != "programme" and len(name) >= 4 and " en " not in name:
-            subjects.add(name)
-    return tuple(sorted(subjects))
+    return list(dict.fromkeys(sources))

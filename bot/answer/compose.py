@@ -1,24 +1,17 @@
-"""The embedded answer path: clean prose composed from facts, passages and role cards.
+"""The embedded answer path: a reply composed from an answer unit, a role and its contacts.
 
-Nothing here generates text: every sentence about the world is a programme fact,
-a sentence from a cited passage, or a role card, so it cannot invent anything.
+Nothing here generates text: every sentence about the world is a curated card, a
+programme fact, a sentence of a cited document, or a role card, so it cannot invent.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
 
-from bot.answer.retrieve import Passage
 from bot.answer.route import Route
-from bot.answer.text import content_terms
+from bot.answer.units import Unit
 from bot.knowledge import Hulplijnen, Role
 
-SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z‘'\"(•-])|\n+")
-# "drs. A. Aalten" and "prof. dr. J.J. Boonstra" are one sentence, not four.
-ABBREVIATION = re.compile(
-    r"(?:\b[A-Za-z]|\b(?:drs|dr|prof|ir|mr|ing|dhr|mevr|mw|bijv|o\.a|e\.a|nr|ca))\.$"
-)
 SLACK_MARKUP = re.compile(r"<([@#!])([^>|]+)(?:\|([^>]+))?>|<(https?://[^>|]+)(?:\|([^>]+))?>")
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -40,101 +33,6 @@ def clean_question(text: str, max_chars: int) -> str:
     return text[:max_chars].strip()
 
 
-def split_sentences(text: str) -> list[str]:
-    pieces: list[str] = []
-    for piece in SENTENCE.split(text):
-        if pieces and ABBREVIATION.search(pieces[-1]) and "\n" not in piece:
-            pieces[-1] = f"{pieces[-1]} {piece}"
-        else:
-            pieces.append(piece)
-    return pieces
-
-
-def best_sentences(
-    question: str,
-    passages: Sequence[Passage],
-    limit: int = 3,
-    tokenize: Callable[[str], list[str]] = content_terms,
-) -> list[tuple[Passage, str]]:
-    """The sentences of the passages that share most content words with the question.
-
-    Words the passage's title already carries ("Den Haag") count for little: the
-    sentence that answers is the one that adds the rest of the question.
-    """
-    terms = set(tokenize(question))
-    scored: list[tuple[float, int, Passage, str]] = []
-    order = 0
-    for rank, passage in enumerate(passages):
-        context = set(tokenize(f"{passage.title} {passage.section}"))
-        # A section named after what is asked ("Het resultaat", "Kosten") answers it.
-        on_topic = len((terms & set(tokenize(passage.section))) - set(tokenize(passage.title)))
-        for sentence in split_sentences(passage.text):
-            sentence = sentence.strip(" -•*#|>")
-            if len(sentence) < 25 or sentence.count("|") > 2 or re.match(r"^\d+[.)]\s", sentence):
-                continue
-            shared = terms & set(tokenize(sentence))
-            overlap = sum(0.3 if term in context else 1.0 for term in shared) + on_topic
-            # Only the title's words in common does not answer, unless the title's words
-            # are all the question asks about ("Wat is de Routekaart HR2020?").
-            if overlap < 1.0 and not (shared and terms <= context):
-                continue
-            score = overlap - 0.25 * rank + 0.1 * passage.dense
-            scored.append((score, order, passage, sentence))
-            order += 1
-    scored.sort(key=lambda item: (-item[0], item[1]))
-    # A sentence that shares nothing of its own with the question does not answer it:
-    # then there is no answer here, which is better than an irrelevant quote.
-    chosen = scored[:limit]
-    chosen.sort(key=lambda item: item[1])  # keep the document's own order
-    picked = []
-    for _, _, passage, sentence in chosen:
-        if sentence.endswith(":"):
-            sentence += "\n" + "\n".join(
-                f"• {item}" for item in _list_after(passage.text, sentence)
-            )
-        picked.append((passage, sentence))
-    return picked
-
-
-def _list_after(text: str, sentence: str, limit: int = 8) -> list[str]:
-    """The list items that follow a sentence ending in ':' in the passage."""
-    start = text.find(sentence.splitlines()[0])
-    if start < 0:
-        return []
-    items = []
-    for line in text[start + len(sentence) :].splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        match = re.match(r"^(?:[-*•]|\d+[.)])\s+(.*)", line)
-        if not match:
-            break
-        items.append(match.group(1).strip())
-        if len(items) == limit:
-            break
-    return items
-
-
-def passages_text(
-    question: str,
-    passages: Sequence[Passage],
-    language: str,
-    tokenize: Callable[[str], list[str]] = content_terms,
-) -> str:
-    picked = best_sentences(question, passages, tokenize=tokenize)
-    if not picked:
-        return ""
-    text = " ".join(_finish(sentence) for _, sentence in picked)
-    if language == "en" and picked[0][0].meta.get("language", "nl") == "nl":
-        return f"The sources (in Dutch) say: {text}"
-    return text
-
-
-def _finish(sentence: str) -> str:
-    sentence = sentence.strip()
-    return sentence if sentence[-1:] in ".!?:" else sentence + "."
-
-
 def role_text(role: Role, language: str, reason: bool = True) -> str:
     en = language == "en"
     name = role.name.get(language)
@@ -154,16 +52,92 @@ def role_text(role: Role, language: str, reason: bool = True) -> str:
 
 
 def clarify_text(route: Route, hulplijnen: Hulplijnen, language: str) -> str:
+    """Which role? Each option with how to reach it; answer with a number or a name."""
     en = language == "en"
     lines = [
         "I'm not sure who can help you best. Which of these fits your question?"
         if en
         else "Ik weet niet zeker wie je het beste kan helpen. Welke past bij je vraag?"
     ]
-    for role_id, _ in route.candidates[:3]:
+    for i, (role_id, _) in enumerate(route.candidates[:3], start=1):
         role = hulplijnen.role(role_id)
-        lines.append(f"• *{role.name.get(language)}*: {role.summary.get(language)}")
+        contact = " · ".join(role.contact.lines(language)[:2])
+        lines.append(
+            f"{i}. *{role.name.get(language)}*: {role.summary.get(language)}"
+            + (f" ({contact})" if contact else "")
+        )
+    lines.append(
+        "Reply with a number or a name, or describe your question a little more."
+        if en
+        else "Antwoord met een nummer of een naam, of beschrijf je vraag wat meer."
+    )
     return "\n".join(lines)
+
+
+def unit_text(unit: Unit, language: str, extra: list[Unit] | None = None) -> str:
+    """The direct answer: a card or fact in the asker's language, or the document's words
+    led by the heading that carries what they are about, marked as Dutch for English."""
+    en = language == "en"
+    if unit.kind in {"card", "fact"}:
+        return (unit.text_en if en and unit.text_en else unit.text).strip()
+    body = " ".join(_finish(u.text) for u in sorted([unit, *(extra or [])], key=_order))
+    heading = unit.heading
+    lead = f"*{heading}*" if heading and heading != unit.title else f"*{unit.title}*"
+    if en:
+        return f"{lead} (the source, in Dutch, says): {body}"
+    return f"{lead}: {body}"
+
+
+def _order(unit: Unit) -> int:
+    return int(unit.id[1:]) if unit.id[1:].isdigit() else 0
+
+
+def _finish(sentence: str) -> str:
+    sentence = sentence.strip()
+    return sentence if sentence[-1:] in ".!?:" else sentence + "."
+
+
+def decline_text(fallback: Role, language: str, covered: list[str], named: str | None) -> str:
+    """Out of scope, or about an organisation or edition we have nothing on."""
+    en = language == "en"
+    if named:
+        first = (
+            f"I have no documents about {named}. What I know comes from: {', '.join(covered)}"
+            " (the leergang in its 2011–2012 edition)."
+            if en
+            else f"Over {named} heb ik geen documenten. Wat ik weet komt van: {', '.join(covered)}"
+            " (de leergang in de editie 2011–2012)."
+        )
+    else:
+        first = (
+            "That is not something I can help with: I answer questions about the learning routes and who to turn to."
+            if en
+            else "Daar kan ik je niet mee helpen: ik beantwoord vragen over de leerroutes en over wie je verder kan helpen."
+        )
+    return f"{first}\n{_ask(fallback, language)}"
+
+
+def _ask(fallback: Role, language: str) -> str:
+    name = fallback.name.get(language)
+    contact = " · ".join(fallback.contact.lines(language)[:2])
+    start = (
+        f"You could ask the *{name}*"
+        if language == "en"
+        else f"Je kunt je vraag stellen aan de *{name}*"
+    )
+    return start + (f" ({contact})." if contact else ".")
+
+
+def smalltalk_text(language: str) -> str:
+    if language == "en":
+        return (
+            "Hi! I'm Leerroute: I answer questions about the learning routes and tell you who can help you. Try for example:\n"
+            "• When is werkatelier 4?\n• Who can I talk to about a conflict in my team?\n• What does the leergang cost?"
+        )
+    return (
+        "Hoi! Ik ben Leerroute: ik beantwoord vragen over de leerroutes en vertel je wie je verder kan helpen. Vraag bijvoorbeeld:\n"
+        "• Wanneer is werkatelier 4?\n• Bij wie kan ik terecht met een conflict in mijn team?\n• Wat kost de leergang?"
+    )
 
 
 def unknown_text(fallback: Role, language: str) -> str:
@@ -173,20 +147,4 @@ def unknown_text(fallback: Role, language: str) -> str:
         if en
         else "Dat staat niet in mijn bronnen, dus daar kan ik geen betrouwbaar antwoord op geven."
     )
-    name = fallback.name.get(language)
-    contact = " · ".join(fallback.contact.lines(language)[:2])
-    second = (
-        f"You could ask the *{name}*" if en else f"Je kunt je vraag stellen aan de *{name}*"
-    ) + (f" ({contact})." if contact else ".")
-    return f"{first}\n{second}"
-
-
-def role_description(role: Role, language: str) -> str:
-    """What a support role does, for questions that ask about the role by name."""
-    en = language == "en"
-    lines = [f"*{role.name.get(language)}*: {role.summary.get(language)}"]
-    lines.extend(f"• {item}" for item in role.helps_with.get(language))
-    contact = role.contact.lines(language)
-    if contact:
-        lines.append(("How to reach them: " if en else "Zo bereik je ze: ") + " · ".join(contact))
-    return "\n".join(lines)
+    return f"{first}\n{_ask(fallback, language)}"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.answer.retrieve import Passage
+from bot.answer.units import Passage
 from bot.monitor.scrub import scrub
 from bot.settings import LlmProvider, Settings
 

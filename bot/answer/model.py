@@ -1,0 +1,179 @@
+"""The learned engine: fitted from the training corpus at ingest, stored with the index.
+
+Five models:
+- intent (help, info, both, smalltalk, oos): logistic regression over the e5 embedding and
+  character n-grams;
+- role (the six hulplijnen): the same, fitted on the help questions;
+- section: which document section answers, the same, fitted on the information questions;
+- ranker: does this unit answer this question, gradient-boosted trees over pair features;
+- decider: answer or not, logistic regression over the best unit's score and the intents.
+
+Intent and role are calibrated (`CalibratedClassifierCV`, sigmoid). Every threshold is fitted
+on the training split by cross-validation, in `fit_engine`; the validation set in tests/data
+is never seen here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import normalize
+
+from bot.answer.corpus import INTENTS, Example
+from bot.answer.facts import sessions_in
+from bot.answer.features import Query, TextFeatures, UnitMatrix, pair_features
+from bot.answer.scope import Scope
+from bot.answer.units import Unit
+from bot.knowledge import Programme
+
+log = logging.getLogger(__name__)
+
+Embed = Callable[[list[str]], np.ndarray]
+FOLDS = 5
+# Regularisation of the classifiers: in 5-fold cross-validation of the intent model on the
+# training split, C=1 and C=4 scored alike (0.850 and 0.852); C=1 fits faster.
+CLASSIFIER_C = 1.0
+# A role question is worth a clarifying question when the calibrated probability of the
+# likeliest role is below this; `fit_engine` refits it, this is only the value before fitting.
+DEFAULT_CLARIFY = 0.35
+
+
+@dataclass
+class EngineModel:
+    signature: str
+    units: list[Unit]
+    features: TextFeatures
+    matrix: UnitMatrix
+    scope: Scope
+    intent: CalibratedClassifierCV
+    roles: CalibratedClassifierCV
+    sections: LogisticRegression
+    ranker: HistGradientBoostingClassifier
+    decider: LogisticRegression
+    person: LogisticRegression
+    answer_threshold: float
+    person_threshold: float
+    clarify_threshold: float
+
+    def features_of(self, text: str, vector: np.ndarray) -> sparse.csr_matrix:
+        """The classifiers' view of one question."""
+        return self.features.classifier_matrix(vector[None, :], [text])
+
+    def query(
+        self,
+        text: str,
+        vector: np.ndarray,
+        programme: Programme,
+        x: sparse.csr_matrix,
+        sections: np.ndarray | None = None,
+    ) -> Query:
+        corrected = self.features.correct(text)
+        return Query(
+            vector=vector,
+            words=self.features.words.transform([text]),
+            chars=normalize(self.features.chars.transform([text])),
+            sessions=[s.id for s in sessions_in(corrected, programme)],
+            organisations=self.scope.named(corrected),
+            sections=self.sections.predict_proba(x)[0] if sections is None else sections,
+        )
+
+    def intents(self, x: sparse.csr_matrix) -> dict[str, float]:
+        probs = self.intent.predict_proba(x)[0]
+        return {str(label): float(p) for label, p in zip(self.intent.classes_, probs, strict=True)}
+
+    def role_probabilities(self, x: sparse.csr_matrix) -> list[tuple[str, float]]:
+        probs = self.roles.predict_proba(x)[0]
+        ranked = sorted(zip(self.roles.classes_, probs, strict=True), key=lambda item: -item[1])
+        return [(str(role), float(p)) for role, p in ranked]
+
+    def rank(self, query: Query) -> tuple[np.ndarray, np.ndarray]:
+        """Each unit's probability of answering the question, and the pair features."""
+        rows = pair_features(query, self.matrix)
+        return positive(self.ranker, rows), rows
+
+    def answerable(self, intents: dict[str, float], scores: np.ndarray, rows: np.ndarray) -> float:
+        row = decision_row(intents, scores, rows, self.matrix.section_key)
+        return float(positive(self.decider, row)[0])
+
+    def wants_person(self, intents: dict[str, float], role_top: float, answerable: float) -> bool:
+        probs = np.asarray([[intents.get(label, 0.0) for label in self.intent.classes_]])
+        row = person_rows(probs, np.asarray([role_top]), np.asarray([answerable]))
+        return bool(positive(self.person, row)[0] >= self.person_threshold)
+
+
+def positive(classifier: Any, x: Any) -> np.ndarray:
+    """P(yes) of a yes/no classifier; 0 for one that never saw a yes (a tiny corpus)."""
+    classes = list(classifier.classes_)
+    if 1 not in classes:
+        return np.zeros(x.shape[0])
+    return np.asarray(classifier.predict_proba(x)[:, classes.index(1)])
+
+
+def person_rows(intents: np.ndarray, role_top: np.ndarray, answerable: np.ndarray) -> np.ndarray:
+    """Does the person need a support role: stacked on the intent probabilities (in the
+    classifier's class order), how sure the role model is, and whether a unit answers."""
+    return np.column_stack([intents, role_top, answerable])
+
+
+def decision_row(
+    intents: dict[str, float], scores: np.ndarray, rows: np.ndarray, section_key: np.ndarray
+) -> np.ndarray:
+    """The decider's view: how sure the ranker is of its best unit, against the best unit of
+    any other section (a card and the sentence it summarises do not compete), and the
+    intent probabilities."""
+    top = int(np.argmax(scores))
+    others = scores[section_key != section_key[top]]
+    second = float(others.max()) if len(others) else 0.0
+    return np.asarray(
+        [
+            [
+                float(scores[top]),
+                float(scores[top]) - second,
+                *(intents.get(intent, 0.0) for intent in INTENTS),
+                float(rows[top, 0]),  # dense
+                float(rows[top, 1]),  # dense to an example phrasing
+                float(rows[top, 3]),  # keyword
+            ]
+        ]
+    )
+
+
+def gold_units(example: Example, units: list[Unit]) -> set[int]:
+    """The units that answer a training question: those of its section that carry the fact."""
+    import re
+
+    if example.card:
+        own = {i for i, u in enumerate(units) if u.id == f"card:{example.card}"}
+        if example.compute:
+            return own
+        sessions = {s for i in own for s in units[i].sessions}
+        return own | {
+            i
+            for i, u in enumerate(units)
+            if u.kind == "fact" and sessions & set(u.sessions) and u.heading == example.section
+        }
+    if not example.wants_info or not example.doc or not example.section:
+        return set()
+    in_section = {
+        i for i, u in enumerate(units) if u.doc == example.doc and u.heading == example.section
+    }
+    if example.expect:
+        pattern = re.compile(example.expect, re.I)
+        carrying = {
+            i for i in in_section if pattern.search(f"{units[i].text} {units[i].text_en or ''}")
+        }
+        return carrying or in_section
+    return in_section
+
+
+def _calibrated(c: float = CLASSIFIER_C) -> CalibratedClassifierCV:
+    base = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
+    return CalibratedClassifierCV(base, method="sigmoid", cv=3, n_jobs=2)

@@ -1,0 +1,99 @@
+"""`leerroute eval`: run the question sets and print what they score."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from bot.answer.corpus import load_question_set, training_examples
+from bot.evaluate import GROUPS, Report, cross_validate, score
+
+DEV_SET = Path("tests/data/dev.yaml")
+VALIDATION_SET = Path("tests/data/validation.yaml")
+LABELS = {
+    "routing": "routing",
+    "knowledge": "knowledge",
+    "out_of_scope": "out of scope",
+    "smalltalk": "small talk",
+}
+
+
+def run_eval(
+    svc: Any,
+    console: Console,
+    question_set: Path | None,
+    cv: bool,
+    as_json: bool,
+    all_misses: bool,
+) -> None:
+    reports: dict[str, Report] = {}
+    if cv:
+        examples = training_examples(svc.settings.knowledge_dir, svc.knowledge.hulplijnen)
+        with console.status("cross-validating the training corpus (5 folds)…") as status:
+            reports["training (5-fold cross-validation)"] = cross_validate(
+                examples,
+                svc.assistant_fitted_on,
+                progress=lambda fold: status.update(f"cross-validating: fold {fold} of 5 done…"),
+            )
+    sets = [question_set] if question_set else [VALIDATION_SET, DEV_SET]
+    for path in sets:
+        if not path.exists() and question_set is None:
+            continue  # an install without the tests folder
+        reports[str(path)] = score(svc.assistant, load_question_set(path))
+    if as_json:
+        print(
+            json.dumps(
+                {name: r.as_json() for name, r in reports.items()}, ensure_ascii=False, indent=2
+            )
+        )
+        return
+    for name, report in reports.items():
+        print_report(console, name, report, all_misses)
+
+
+def print_report(console: Console, name: str, report: Report, all_misses: bool) -> None:
+    table = Table("measure", "all", "nl", "en", title=name, title_justify="left", box=None)
+    for group in GROUPS:
+        if not report.pair(group)[1]:
+            continue
+        cells = []
+        for language in ("all", "nl", "en"):
+            hits, total = report.pair(group, language)
+            cells.append(f"{hits / total:.1%} ({hits}/{total})" if total else "—")
+        table.add_row(LABELS[group], *cells)
+    table.add_row(
+        "latency p50 / p95",
+        f"{report.percentile(0.5):.0f} / {report.percentile(0.95):.0f} ms",
+        "",
+        "",
+    )
+    console.print(table)
+    if report.confusion:
+        console.print(confusion_table(report))
+    misses = report.misses if all_misses else report.misses[:25]
+    for miss in misses:
+        console.print(
+            f"[red]miss[/] [{miss.group}] {miss.question}\n  expected {miss.expected}\n  got      {miss.got}",
+            highlight=False,
+            markup=True,
+        )
+    if len(report.misses) > len(misses):
+        console.print(
+            f"… and {len(report.misses) - len(misses)} more misses (--all-misses lists them)"
+        )
+    console.print()
+
+
+def confusion_table(report: Report) -> Table:
+    expected = sorted({e for e, _ in report.confusion})
+    got = sorted({g for _, g in report.confusion})
+    table = Table(
+        "expected ↓ / routed →", *got, title="role confusion", title_justify="left", box=None
+    )
+    for role in expected:
+        table.add_row(role, *(str(report.confusion.get((role, g), "")) for g in got))
+    return table
