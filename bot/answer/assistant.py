@@ -20,11 +20,12 @@ from typing import Any
 import numpy as np
 
 from bot.answer import compose, facts
-from bot.answer.followup import analogous_unit, inherited_sessions
+from bot.answer.followup import analogous_unit, chosen_option, inherited_sessions
 from bot.answer.language import detect_language
 from bot.answer.llm import OpenAIGenerator
 from bot.answer.model import EngineModel
 from bot.answer.route import NO_ROUTE, Route, route
+from bot.answer.text import fold
 from bot.answer.units import Passage, Unit
 from bot.embeddings import Embedder
 from bot.knowledge import Knowledge
@@ -56,6 +57,7 @@ class Turn:
     sessions: tuple[str, ...] = ()
     role: str | None = None
     unit: str | None = None  # the unit that answered it
+    options: tuple[str, ...] = ()  # the roles offered, when it ended in a clarifying question
 
 
 @dataclass
@@ -175,7 +177,12 @@ class Assistant:
         if not re.search(r"\w", question):
             return self._reply(question, language, compose.smalltalk_text(language), "empty")
         vector = self.embedder.query(question)
-        reading = self._read_in_context(question, vector, history[-1] if history else None)
+        previous = history[-1] if history else None
+        if previous is not None and previous.options:
+            choice = chosen_option(question, previous.options, self._role_names())
+            if choice is not None:
+                return self._routed_to(question, language, choice, vector)
+        reading = self._read_in_context(question, vector, previous)
         direct = None if reading.out_of_scope else self._direct(reading, language)
         the_route = route(self.model, reading.x) if reading.wants_person else NO_ROUTE
         if direct is None and not the_route.routed:
@@ -276,7 +283,11 @@ class Assistant:
             sources=_unique(sources),
             kind=kind,
             turn=Turn(
-                question, tuple(reading.sessions), the_route.role, direct[1].id if direct else None
+                question,
+                tuple(reading.sessions),
+                the_route.role,
+                direct[1].id if direct else None,
+                tuple(role for role, _ in the_route.candidates[:3]) if the_route.clarify else (),
             ),
             passages=passages,
             vector=vector,
@@ -340,6 +351,31 @@ class Assistant:
             question, text, language, False, NO_ROUTE, None, [], kind=kind,
             turn=Turn(question), vector=vector,
         )  # fmt: skip
+
+    def _role_names(self) -> dict[str, list[str]]:
+        """The names a person may answer a clarifying question with, per role."""
+        names: dict[str, list[str]] = {}
+        for role in self.knowledge.hulplijnen.roles:
+            words = {fold(role.id), fold(role.name.nl), fold(role.name.en)}
+            words |= {fold(name.split(" (")[0]) for name in (role.name.nl, role.name.en)}
+            names[role.id] = sorted(words)
+        return names
+
+    def _routed_to(self, question: str, language: str, role_id: str, vector: np.ndarray) -> Answer:
+        """The reply to a clarifying question: the role chosen, with how to reach it."""
+        role = self.knowledge.hulplijnen.role(role_id)
+        return Answer(
+            question=question,
+            text=compose.role_text(role, language),
+            language=language,
+            grounded=True,
+            route=Route(role_id, 1.0, 1.0, [(role_id, 1.0)]),
+            role_name=role.name.get(language),
+            sources=[self._role_source(role_id)],
+            kind="route",
+            turn=Turn(question, role=role_id),
+            vector=vector,
+        )
 
     def _role_source(self, role_id: str) -> Source:
         ref = self.knowledge.hulplijnen.role(role_id).source

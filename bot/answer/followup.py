@@ -58,3 +58,23 @@ def analogous_unit(
         if same_place and unit.sessions == (own[0],):
             return i
     return None
+
+
+def chosen_option(
+    question: str, options: tuple[str, ...], names: dict[str, list[str]]
+) -> str | None:
+    """The role a reply to a clarifying question picks: its number ("2", "de tweede") or
+    a name of one of the roles ("de HR-adviseur", "coach"); None for anything else."""
+    text = fold(question).strip(" .!?")
+    number = re.fullmatch(r"(?:nummer |optie |option |nr\.? )?(\d)", text)
+    ordinals = {"eerste": 1, "tweede": 2, "derde": 3, "first": 1, "second": 2, "third": 3}
+    word = re.fullmatch(
+        r"(?:de |het |the )?(eerste|tweede|derde|first|second|third)(?: \w+)?", text
+    )
+    index = int(number.group(1)) if number else ordinals[word.group(1)] if word else None
+    if index is not None:
+        return options[index - 1] if 1 <= index <= len(options) else None
+    if len(text.split()) > 6:
+        return None
+    named = [role for role in options if any(n in text for n in names.get(role, []))]
+    return named[0] if len(named) == 1 else None
