@@ -92,7 +92,7 @@ def ingest(
         if not path.exists():
             fail(f"{path}: no such file or folder")
     with friendly_errors():
-        indexer = Indexer(svc.settings, svc.embedder, svc.chroma)
+        indexer = Indexer(svc.settings, svc.embedder, svc.chroma, svc.shared_engines())
         with Progress(
             TextColumn("embedding"),
             BarColumn(),
@@ -118,7 +118,9 @@ def ingest(
         )
     if not summary.changed:
         console.print(
-            f"Nothing changed: {summary.files_unchanged} files up to date, nothing re-embedded ({summary.seconds:.1f} s)."
+            f"Nothing changed: {summary.files_unchanged} files up to date, nothing re-embedded"
+            + ("; answering engine fitted" if summary.engine_fitted else "")
+            + f" ({summary.seconds:.1f} s)."
         )
     else:
         console.print(
@@ -302,7 +304,7 @@ def start() -> None:
 
     svc = build_services(loaded)
     with friendly_errors():
-        summary = Indexer(svc.settings, svc.embedder, svc.chroma).run()
+        summary = Indexer(svc.settings, svc.embedder, svc.chroma, svc.shared_engines()).run()
         for line in summary.failed:
             err.print(f"[red]failed:[/] {line}", highlight=False)
         if summary.changed:

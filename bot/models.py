@@ -128,3 +128,13 @@ class PortfolioEntry(Base):
     answer: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class EngineModel(Base):
+    """The fitted answering engine, shared by replicas that each have their own data dir."""
+
+    __tablename__ = "engine_models"
+
+    signature: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    data: Mapped[bytes] = mapped_column(LargeBinary)

@@ -199,8 +199,16 @@ class Services:
     def _build_assistant(self) -> Assistant:
         from bot.answer.fit import build_engine
 
-        model, _ = build_engine(self.settings, self.embedder, self.chroma, self.knowledge)
+        model, _ = build_engine(
+            self.settings, self.embedder, self.chroma, self.knowledge, self.shared_engines()
+        )
         return self._assistant_with(model)
+
+    def shared_engines(self) -> Any:
+        """The database as the replicas' shared store of the fitted engine."""
+        from bot.engine_store import DatabaseEngines
+
+        return DatabaseEngines(self.db)
 
     def assistant_fitted_on(self, examples: list[Any]) -> Assistant:
         """An assistant whose engine is fitted on these examples only (cross-validation)."""

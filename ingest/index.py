@@ -42,9 +42,8 @@ class IngestSummary:
 
     @property
     def changed(self) -> bool:
-        return bool(
-            self.files_indexed or self.files_removed or self.chunks_removed or self.engine_fitted
-        )
+        """The index changed (fitting the engine into this data dir is not a change of it)."""
+        return bool(self.files_indexed or self.files_removed or self.chunks_removed)
 
 
 def file_hash(path: Path) -> str:
@@ -69,10 +68,13 @@ def discover(paths: Iterable[Path], summary: IngestSummary) -> list[Path]:
 class Indexer:
     """Keeps the Chroma collections in step with the knowledge base."""
 
-    def __init__(self, settings: Settings, embedder: Embedder, client: Any) -> None:
+    def __init__(
+        self, settings: Settings, embedder: Embedder, client: Any, engines: Any = None
+    ) -> None:
         self.settings = settings
         self.embedder = embedder
         self.client = client
+        self.engines = engines  # where replicas share the fitted engine (the database)
 
     def run(
         self,
@@ -178,7 +180,7 @@ class Indexer:
         changed) and store it with the index; True when it was fitted anew."""
         from bot.answer.fit import build_engine
 
-        return build_engine(self.settings, self.embedder, self.client, knowledge)[1]
+        return build_engine(self.settings, self.embedder, self.client, knowledge, self.engines)[1]
 
     def _swap(self, name: str, new_collection: Any) -> None:
         drop_collection(self.client, name)

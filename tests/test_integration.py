@@ -164,6 +164,13 @@ def two_replicas(
             "SLACK_API_URL": slack.api_url,
             "LEERROUTE_REFLECTION__ENABLED": "false",
         }
+        # As an operator would: one ingest job against the shared services (it fits the
+        # engine and stores it in the database), then the replicas, which load that fit.
+        from ingest.index import Indexer
+
+        job = replica_services()
+        Indexer(job.settings, job.embedder, job.chroma, job.shared_engines()).run()
+        job.db.engine.dispose()
         ports = [free_port(), free_port()]
         processes = [
             start_serving(

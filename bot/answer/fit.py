@@ -8,11 +8,12 @@ structured knowledge and this code's version) matches, and refits it otherwise.
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import joblib
 import numpy as np
@@ -334,11 +335,24 @@ def signature(records: dict[str, Any], knowledge_dir: Path, model_id: str) -> st
     return digest.hexdigest()
 
 
+class SharedEngines(Protocol):
+    """Where replicas share a fitted engine (the database: bot.engine_store)."""
+
+    def get(self, signature: str) -> bytes | None: ...
+
+    def put(self, signature: str, data: bytes) -> None: ...
+
+
 def build_engine(
-    settings: Any, embedder: Any, client: Any, knowledge: Knowledge
+    settings: Any,
+    embedder: Any,
+    client: Any,
+    knowledge: Knowledge,
+    shared: SharedEngines | None = None,
 ) -> tuple[EngineModel, bool]:
-    """The stored engine when it still fits the index and the corpus; else fitted anew and
-    stored. True in the second place when it was fitted."""
+    """The stored engine when it still fits the index and the corpus (from the data dir, else
+    from `shared`); else fitted anew and stored in both. True in the second place when it
+    was fitted."""
     chunks = open_collection(client, CHUNKS, embedder.model_id, create=False)
     records = all_records(chunks, ["documents", "metadatas"]) if chunks is not None else None
     if not records or not records["ids"]:
@@ -348,10 +362,18 @@ def build_engine(
     stored, known = _load(path)
     if stored is not None and stored.signature == wanted:
         return stored, False
+    blob = shared.get(wanted) if shared is not None else None
+    if blob is not None:
+        _write(path, blob)
+        model, _ = _load(path)
+        if model is not None and model.signature == wanted:
+            return model, False
     cache = EmbeddingCache(embedder, known)
     examples = training_examples(knowledge.directory, knowledge.hulplijnen)
     model = fit_engine(examples, all_units(records, knowledge), cache, knowledge, wanted)
-    _save(path, model, cache.known)
+    blob = _save(path, model, cache.known)
+    if shared is not None:
+        shared.put(wanted, blob)
     return model, True
 
 
@@ -371,9 +393,18 @@ def stored_vectors(path: Path) -> dict[str, np.ndarray]:
     return _load(path)[1]
 
 
-def _save(path: Path, model: EngineModel, known: dict[str, np.ndarray]) -> None:
+def _save(path: Path, model: EngineModel, known: dict[str, np.ndarray]) -> bytes:
+    """Stored in the data dir; returns the file's bytes (for the shared store)."""
+    buffer = io.BytesIO()
+    joblib.dump((model, known), buffer)
+    data = buffer.getvalue()
+    _write(path, data)
+    return data
+
+
+def _write(path: Path, data: bytes) -> None:
     """Written beside and renamed into place, so a reader never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(f".{os.getpid()}.partial")
-    joblib.dump((model, known), partial)
+    partial.write_bytes(data)
     os.replace(partial, path)
