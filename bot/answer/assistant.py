@@ -110,6 +110,7 @@ class Reading:
     out_of_scope: str | None  # a municipality or edition the documents do not cover
     sessions: list[str]
     p_answer: float = 0.0
+    roles: list[tuple[str, float]] = field(default_factory=list)  # likeliest first
 
 
 class Assistant:
@@ -164,6 +165,7 @@ class Assistant:
             best=int(np.argmax(scores)) if p_answer >= model.answer_threshold else None,
             p_answer=p_answer,
             wants_person=model.wants_person(intents, roles[0][1], p_answer),
+            roles=roles,
             out_of_scope=None if query.organisations else model.scope.unknown(question),
             sessions=query.sessions,
         )
@@ -184,7 +186,7 @@ class Assistant:
                 return self._routed_to(question, language, choice, vector)
         reading = self._read_in_context(question, vector, previous)
         direct = None if reading.out_of_scope else self._direct(reading, language)
-        the_route = route(self.model, reading.x) if reading.wants_person else NO_ROUTE
+        the_route = route(self.model, reading.roles) if reading.wants_person else NO_ROUTE
         if direct is None and not the_route.routed:
             return self._not_answered(question, language, reading, vector)
         answer = self._compose(question, language, reading, direct, the_route, vector)

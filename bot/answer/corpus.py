@@ -22,7 +22,6 @@ from bot.knowledge import ROLE_IDS, Hulplijnen, KnowledgeError, Localized
 
 Intent = Literal["help", "info", "both", "smalltalk", "oos"]
 INTENTS: tuple[str, ...] = ("help", "info", "both", "smalltalk", "oos")
-COMPUTED = ("interval", "next", "remaining", "total_cost")
 
 
 @dataclass(frozen=True)

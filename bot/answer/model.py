@@ -16,6 +16,7 @@ is never seen here.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -148,8 +149,6 @@ def decision_row(
 
 def gold_units(example: Example, units: list[Unit]) -> set[int]:
     """The units that answer a training question: those of its section that carry the fact."""
-    import re
-
     if example.card:
         own = {i for i, u in enumerate(units) if u.id == f"card:{example.card}"}
         if example.compute:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from scipy import sparse
-
 from bot.answer.model import EngineModel
 
 
@@ -30,8 +28,8 @@ class Route:
 NO_ROUTE = Route(None, 0.0)
 
 
-def route(model: EngineModel, x: sparse.csr_matrix) -> Route:
-    ranked = model.role_probabilities(x)
+def route(model: EngineModel, ranked: list[tuple[str, float]]) -> Route:
+    """The route for the role classifier's probabilities (likeliest first)."""
     (top, p_top), (_, p_second) = ranked[0], ranked[1]
     return Route(
         role=top,

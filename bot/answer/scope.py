@@ -38,7 +38,6 @@ MUNICIPALITIES = [
     "leiden",
     "maastricht",
     "dordrecht",
-    "ede",
     "alphen",
     "westland",
     "alkmaar",
@@ -67,7 +66,6 @@ MUNICIPALITIES = [
     "katwijk",
     "veenendaal",
     "capelle",
-    "bergen",
     "hoorn",
     "den",
     "bosch",
@@ -88,7 +86,6 @@ MUNICIPALITIES = [
     "tiel",
     "culemborg",
 ]
-MUNICIPALITIES = [name for name in MUNICIPALITIES if name not in {"bergen", "ede"}]
 _NAMED = re.compile(
     r"\b(?:gemeente|municipality of|city of|stad)\s+((?:'s-)?[A-Z][\w'-]+(?:\s[A-Z][\w-]+)?)"
 )
