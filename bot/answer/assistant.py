@@ -111,6 +111,7 @@ class Reading:
     sessions: list[str]
     p_answer: float = 0.0
     roles: list[tuple[str, float]] = field(default_factory=list)  # likeliest first
+    clause: np.ndarray | None = None  # the intents of its clauses (model.clause_row)
 
 
 class Assistant:
@@ -147,16 +148,25 @@ class Assistant:
         """The composed answer without an LLM: to rebuild a conversation's state."""
         return self._answer(question, history, generate=False)
 
-    def read(self, question: str, vector: np.ndarray, sessions: list[str] | None = None) -> Reading:
-        """The models' reading of a question; `sessions` stand in for the ones it names."""
+    def read(
+        self,
+        question: str,
+        vector: np.ndarray,
+        sessions: list[str] | None = None,
+        clause: np.ndarray | None = None,
+    ) -> Reading:
+        """The models' reading of a question; `sessions` stand in for the ones it names, and
+        `clause` is its clauses' reading when an earlier call made it."""
         model = self.model
         x = model.features_of(question, vector)
         intents = model.intents(x)
+        if clause is None:
+            clause = model.clause_intents(question)
         query = model.query(question, vector, self.knowledge.programme, x)
         if sessions is not None:
             query.sessions = sessions
         scores, rows = model.rank(query)
-        p_answer = model.answerable(intents, scores, rows)
+        p_answer = model.answerable(intents, clause, scores, rows)
         roles = model.role_probabilities(x)
         return Reading(
             x=x,
@@ -164,10 +174,11 @@ class Assistant:
             scores=scores,
             best=int(np.argmax(scores)) if p_answer >= model.answer_threshold else None,
             p_answer=p_answer,
-            wants_person=model.wants_person(intents, roles[0][1], p_answer),
+            wants_person=model.wants_person(intents, clause, roles[0][1], p_answer),
             roles=roles,
             out_of_scope=None if query.organisations else model.scope.unknown(question),
             sessions=query.sessions,
+            clause=clause,
         )
 
     def _answer(self, raw_question: str, history: list[Turn], generate: bool = True) -> Answer:
@@ -207,14 +218,14 @@ class Assistant:
         sessions = alone.sessions or inherited or []
         same = analogous_unit(self.model.units, question, sessions, previous.unit)
         if same is not None:
-            reading = self.read(question, vector, sessions) if inherited else alone
+            reading = self.read(question, vector, sessions, alone.clause) if inherited else alone
             reading.best = same
             reading.scores = reading.scores.copy()
             reading.scores[same] = reading.scores.max() + 1.0
             return reading
         if inherited is None:
             return alone
-        follow_up = self.read(question, vector, inherited)
+        follow_up = self.read(question, vector, inherited, alone.clause)
         return follow_up if follow_up.p_answer > alone.p_answer else alone
 
     def _direct(self, reading: Reading, language: str) -> tuple[str, Unit] | None:

@@ -47,6 +47,24 @@ PAIR_FEATURES = (
     "is_compute",
     "compute_ready",
 )
+# A message is also read clause by clause ("wanneer is werkatelier 6? ik wil met iemand
+# overleggen of ik mag missen" asks a fact and for a person): its sentences and
+# comma-separated parts of two words or more, at most MAX_CLAUSES of them (the questions
+# first, then the last ones: in a pasted e-mail the question tends to come at the end).
+CLAUSE_BREAK = re.compile(r"(?<=[?!.;:])\s+|\n+|,\s+")
+MAX_CLAUSES = 8
+
+
+def clauses(text: str) -> list[str]:
+    """The clauses of a message of more than one; [] for a message of one clause."""
+    parts = [p.strip() for p in CLAUSE_BREAK.split(text) if len(re.findall(r"\w+", p)) >= 2]
+    if len(parts) <= 1:
+        return []
+    if len(parts) > MAX_CLAUSES:
+        asked = [i for i, p in enumerate(parts) if p.endswith("?")]
+        rest = [i for i in reversed(range(len(parts))) if i not in asked]
+        parts = [parts[i] for i in sorted((asked + rest)[:MAX_CLAUSES])]
+    return parts
 
 
 class TextFeatures:

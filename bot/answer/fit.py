@@ -23,12 +23,13 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold, cross_val_predict
 
 from bot.answer.corpus import Example, load_cards, training_examples
-from bot.answer.features import TextFeatures, pair_features, unit_matrix
+from bot.answer.features import TextFeatures, clauses, pair_features, unit_matrix
 from bot.answer.model import (
     CLASSIFIER_C,
     FOLDS,
     EngineModel,
     _calibrated,
+    clause_row,
     decision_row,
     gold_units,
     person_rows,
@@ -103,16 +104,25 @@ def fit_engine(
     x = features.classifier_matrix(vectors, texts)
 
     y_intent = np.asarray([e.intent for e in examples])
-    intent, intent_oof = _classifier(x, y_intent, "intent")
+    intent, intent_oof, _ = _classifier(x, y_intent, "intent")
+    parts = [clauses(text) or [text] for text in texts]
+    owner = np.asarray([i for i, p in enumerate(parts) for _ in p], dtype=int)
+    clause_x = features.chars.transform([clause for p in parts for clause in p])
+    clause_intent, _, clause_oof = _classifier(
+        features.chars.transform(texts), y_intent, "clause", False, clause_x, owner
+    )
+    assert clause_oof is not None  # asked for with the clauses
+    clause_classes = [str(c) for c in clause_intent.classes_]
+    clause_rows = [clause_row(clause_oof[owner == i], clause_classes) for i in range(len(texts))]
     with_role = [i for i, e in enumerate(examples) if e.role]
     y_role = np.asarray([examples[i].role for i in with_role], dtype=object)
-    roles, role_oof = _classifier(x[with_role], y_role, "role")
+    roles, role_oof, _ = _classifier(x[with_role], y_role, "role")
     clarify = fit_clarify_threshold(role_oof, y_role, list(roles.classes_))
 
     section_y = [_section_of(e) for e in examples]
     labelled = [i for i, label in enumerate(section_y) if label]
     y_section = np.asarray([section_y[i] for i in labelled], dtype=object)
-    sections, section_oof = _classifier(x[labelled], y_section, "section", calibrate=False)
+    sections, section_oof, _ = _classifier(x[labelled], y_section, "section", calibrate=False)
     classes = [str(c) for c in sections.classes_]
     section_probs = sections.predict_proba(x)
     section_probs[labelled] = section_oof
@@ -125,6 +135,7 @@ def fit_engine(
         matrix=matrix,
         scope=Scope.from_units(units),
         intent=intent,
+        clause_intent=clause_intent,
         roles=roles,
         sections=sections,
         ranker=HistGradientBoostingClassifier(),
@@ -150,14 +161,14 @@ def fit_engine(
         if scores is None:
             scores = positive(model.ranker, rows[i])
         probs = {label: float(intent_oof[i, k]) for label, k in intent_index.items()}
-        d_rows.append(decision_row(probs, scores, rows[i], matrix.section_key)[0])
+        d_rows.append(decision_row(probs, clause_rows[i], scores, rows[i], matrix.section_key)[0])
         d_y.append(int(int(np.argmax(scores)) in golds[i]))
     model.decider, model.answer_threshold, answer_oof = _fit_gate(
         np.asarray(d_rows), np.asarray(d_y), np.asarray([_false_answer_cost(e) for e in examples])
     )
     role_top = roles.predict_proba(x).max(axis=1)
     role_top[with_role] = role_oof.max(axis=1)
-    p_rows = person_rows(intent_oof, role_top, answer_oof)
+    p_rows = person_rows(intent_oof, np.asarray(clause_rows), role_top, answer_oof)
     y_person = np.asarray([int(e.wants_person) for e in examples])
     model.person, model.person_threshold, _ = _fit_gate(
         p_rows, y_person, np.asarray([_false_person_cost(e) for e in examples])
@@ -249,20 +260,29 @@ def _fit_ranker(
     return fit(rankable), oof
 
 
-def _classifier(x: Any, y: np.ndarray, name: str, calibrate: bool = True) -> tuple[Any, np.ndarray]:
-    """A classifier fitted on all of (x, y), and its out-of-fold probabilities.
+def _classifier(
+    x: Any,
+    y: np.ndarray,
+    name: str,
+    calibrate: bool = True,
+    extra: Any = None,
+    owner: np.ndarray | None = None,
+) -> tuple[Any, np.ndarray, np.ndarray | None]:
+    """A classifier fitted on all of (x, y), and its out-of-fold probabilities; with `extra`
+    (rows that belong to the questions `owner` names: their clauses), also the probabilities
+    of those rows from the fold model that did not see their question.
 
     Calibrated when every class has enough questions for it; a plain logistic regression
     when some class has few; the class frequencies alone (with a warning) when the corpus
     has a single class, so that a small knowledge base still ingests and answers."""
     if not len(y):  # no question of this kind at all: a classifier of one placeholder class
         empty = DummyClassifier(strategy="constant", constant="-").fit([[0.0]], ["-"])
-        return empty, np.zeros((0, 1))
+        return empty, np.zeros((0, 1)), None
     classes, counts = np.unique(y, return_counts=True)
     if len(classes) < 2:
         log.warning("the training corpus has questions of one %s only: add examples", name)
         dummy = DummyClassifier(strategy="prior").fit(x, y)
-        return dummy, dummy.predict_proba(x)
+        return dummy, dummy.predict_proba(x), None if extra is None else dummy.predict_proba(extra)
     enough = calibrate and counts.min() >= 2 * FOLDS
 
     def make() -> Any:
@@ -277,8 +297,25 @@ def _classifier(x: Any, y: np.ndarray, name: str, calibrate: bool = True) -> tup
         if counts.min() >= FOLDS
         else KFold(min(FOLDS, len(y)), shuffle=True, random_state=0)  # rare classes
     )
-    oof = cross_val_predict(make(), x, y, cv=folds, method="predict_proba", n_jobs=JOBS)
-    return make().fit(x, y), oof
+    if extra is None or owner is None:
+        oof = cross_val_predict(make(), x, y, cv=folds, method="predict_proba", n_jobs=JOBS)
+        return make().fit(x, y), oof, None
+    oof = np.zeros((len(y), len(classes)))
+    extra_oof = np.zeros((extra.shape[0], len(classes)))
+
+    def fold(train: np.ndarray, test: np.ndarray) -> tuple[np.ndarray, np.ndarray, Any, Any]:
+        fitted = make().fit(x[train], y[train])
+        columns = np.searchsorted(classes, fitted.classes_)
+        rows = np.flatnonzero(np.isin(owner, test))
+        theirs = fitted.predict_proba(extra[rows]) if len(rows) else np.zeros((0, len(columns)))
+        return test, rows, columns, (fitted.predict_proba(x[test]), theirs)
+
+    for test, rows, columns, (own, theirs) in joblib.Parallel(n_jobs=JOBS)(
+        joblib.delayed(fold)(train, test) for train, test in folds.split(x, y)
+    ):
+        oof[np.ix_(test, columns)] = own
+        extra_oof[np.ix_(rows, columns)] = theirs
+    return make().fit(x, y), oof, extra_oof
 
 
 def _fit_gate(x: np.ndarray, y: np.ndarray, false_yes: np.ndarray) -> tuple[Any, float, np.ndarray]:

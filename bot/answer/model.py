@@ -2,7 +2,8 @@
 
 Five models:
 - intent (help, info, both, smalltalk, oos): logistic regression over the e5 embedding and
-  character n-grams;
+  character n-grams; and from the n-grams alone for each clause of a message (cheap enough
+  to read a long message sentence by sentence);
 - role (the six hulplijnen): the same, fitted on the help questions;
 - section: which document section answers, the same, fitted on the information questions;
 - ranker: does this unit answer this question, gradient-boosted trees over pair features;
@@ -30,7 +31,14 @@ from sklearn.preprocessing import normalize
 
 from bot.answer.corpus import INTENTS, Example
 from bot.answer.facts import sessions_in
-from bot.answer.features import Query, TextFeatures, UnitMatrix, pair_features
+from bot.answer.features import (
+    PAIR_FEATURES,
+    Query,
+    TextFeatures,
+    UnitMatrix,
+    clauses,
+    pair_features,
+)
 from bot.answer.scope import Scope
 from bot.answer.units import Unit
 from bot.knowledge import Programme
@@ -55,6 +63,7 @@ class EngineModel:
     matrix: UnitMatrix
     scope: Scope
     intent: CalibratedClassifierCV
+    clause_intent: LogisticRegression  # intent from character n-grams, for each clause
     roles: CalibratedClassifierCV
     sections: LogisticRegression
     ranker: HistGradientBoostingClassifier
@@ -100,13 +109,23 @@ class EngineModel:
         rows = pair_features(query, self.matrix)
         return positive(self.ranker, rows), rows
 
-    def answerable(self, intents: dict[str, float], scores: np.ndarray, rows: np.ndarray) -> float:
-        row = decision_row(intents, scores, rows, self.matrix.section_key)
+    def clause_intents(self, question: str) -> np.ndarray:
+        """The intents of a message read clause by clause (see `clause_row`)."""
+        parts = clauses(question) or [question]
+        probs = self.clause_intent.predict_proba(self.features.chars.transform(parts))
+        return clause_row(probs, [str(c) for c in self.clause_intent.classes_])
+
+    def answerable(
+        self, intents: dict[str, float], clause: np.ndarray, scores: np.ndarray, rows: np.ndarray
+    ) -> float:
+        row = decision_row(intents, clause, scores, rows, self.matrix.section_key)
         return float(positive(self.decider, row)[0])
 
-    def wants_person(self, intents: dict[str, float], role_top: float, answerable: float) -> bool:
+    def wants_person(
+        self, intents: dict[str, float], clause: np.ndarray, role_top: float, answerable: float
+    ) -> bool:
         probs = np.asarray([[intents.get(label, 0.0) for label in self.intent.classes_]])
-        row = person_rows(probs, np.asarray([role_top]), np.asarray([answerable]))
+        row = person_rows(probs, clause[None, :], np.asarray([role_top]), np.asarray([answerable]))
         return bool(positive(self.person, row)[0] >= self.person_threshold)
 
 
@@ -118,18 +137,54 @@ def positive(classifier: Any, x: Any) -> np.ndarray:
     return np.asarray(classifier.predict_proba(x)[:, classes.index(1)])
 
 
-def person_rows(intents: np.ndarray, role_top: np.ndarray, answerable: np.ndarray) -> np.ndarray:
+def clause_row(probs: np.ndarray, classes: list[str]) -> np.ndarray:
+    """Per intent (in INTENTS order) the highest and the lowest probability over a message's
+    clauses: one clause that asks for a person, or one that is in scope, shows here when the
+    message as a whole reads otherwise."""
+    columns = np.column_stack(
+        [
+            probs[:, classes.index(intent)] if intent in classes else np.zeros(len(probs))
+            for intent in INTENTS
+        ]
+    )
+    return np.concatenate([columns.max(axis=0), columns.min(axis=0)])
+
+
+def person_rows(
+    intents: np.ndarray, clause: np.ndarray, role_top: np.ndarray, answerable: np.ndarray
+) -> np.ndarray:
     """Does the person need a support role: stacked on the intent probabilities (in the
-    classifier's class order), how sure the role model is, and whether a unit answers."""
-    return np.column_stack([intents, role_top, answerable])
+    classifier's class order) of the message and of its clauses, how sure the role model
+    is, and whether a unit answers."""
+    return np.column_stack([intents, clause, role_top, answerable])
+
+
+# The best unit's pair features the decider sees besides its score: a session the question
+# names and the unit's section the classifier expects are evidence the score alone blurs
+# ("wnnr ws3" is short and shorthand, but names a session that a fact unit answers).
+DECISION_PAIRS = (
+    "dense",
+    "dense_example",
+    "keyword",
+    "section",
+    "session_match",
+    "session_conflict",
+    "scope_match",
+    "scope_conflict",
+    "is_fact",
+)
 
 
 def decision_row(
-    intents: dict[str, float], scores: np.ndarray, rows: np.ndarray, section_key: np.ndarray
+    intents: dict[str, float],
+    clause: np.ndarray,
+    scores: np.ndarray,
+    rows: np.ndarray,
+    section_key: np.ndarray,
 ) -> np.ndarray:
     """The decider's view: how sure the ranker is of its best unit, against the best unit of
     any other section (a card and the sentence it summarises do not compete), and the
-    intent probabilities."""
+    intent probabilities of the message and of its clauses."""
     top = int(np.argmax(scores))
     others = scores[section_key != section_key[top]]
     second = float(others.max()) if len(others) else 0.0
@@ -139,9 +194,8 @@ def decision_row(
                 float(scores[top]),
                 float(scores[top]) - second,
                 *(intents.get(intent, 0.0) for intent in INTENTS),
-                float(rows[top, 0]),  # dense
-                float(rows[top, 1]),  # dense to an example phrasing
-                float(rows[top, 3]),  # keyword
+                *(float(rows[top, PAIR_FEATURES.index(name)]) for name in DECISION_PAIRS),
+                *clause,
             ]
         ]
     )
