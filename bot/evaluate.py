@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.answer.assistant import Answer, Assistant
 from bot.answer.corpus import Example
+from bot.answer.fit import VAGUE_ROLES
 
 GROUPS = ("routing", "knowledge", "out_of_scope", "smalltalk")
 
@@ -101,14 +102,25 @@ def _routed_to(answer: Answer) -> str:
     return answer.route.role or "(none)"
 
 
+def routed_right(roles: tuple[str, ...], got: str) -> bool:
+    """A vague question that three or more roles fit wants a clarifying question; with two
+    roles, either (or asking which) is right; else the one role."""
+    if len(roles) >= VAGUE_ROLES:
+        return got == "(clarify)"
+    if len(roles) == 2:
+        return got in {*roles, "(clarify)"}
+    return got in roles
+
+
 def score_one(report: Report, example: Example, answer: Answer) -> None:
     language = example.lang
     report.latencies.append(answer.latency_ms)
     if example.wants_person:
         got = _routed_to(answer)
-        hit = got in example.roles
+        hit = routed_right(example.roles, got)
         report.add("routing", language, hit)
-        report.confusion[(example.roles[0], got)] += 1
+        vague = len(example.roles) >= VAGUE_ROLES
+        report.confusion[("(vague)" if vague else example.roles[0], got)] += 1
         if not hit:
             report.misses.append(Miss("routing", example.text, "/".join(example.roles), got))
     if example.wants_info:

@@ -178,7 +178,7 @@ class Indexer:
     def _fit_engine(self, knowledge: Knowledge) -> bool:
         """Fit the answering engine on the training corpus and this index (when either
         changed) and store it with the index; True when it was fitted anew."""
-        from bot.answer.fit import build_engine
+        from bot.answer.engine_file import build_engine
 
         return build_engine(self.settings, self.embedder, self.client, knowledge, self.engines)[1]
 

@@ -1,19 +1,14 @@
-"""Fitting the engine from the training corpus and the indexed knowledge; storing it.
+"""Fitting the engine from the training corpus and the knowledge's answer units.
 
-`build_engine` runs at the end of `leerroute ingest` and writes `engine/engine.joblib` in the
-data dir. A serving process loads that file when its signature (the index, the corpus, the
-structured knowledge and this code's version) matches, and refits it otherwise.
+`fit_engine` fits every model and threshold (by cross-validation on the training split);
+`bot.answer.engine_file` stores the result and decides when to refit.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
 import logging
-import os
 import time
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import joblib
 import numpy as np
@@ -22,7 +17,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold, cross_val_predict
 
-from bot.answer.corpus import Example, load_cards, training_examples
+from bot.answer.corpus import Example
 from bot.answer.features import TextFeatures, clauses, pair_features, unit_matrix
 from bot.answer.model import (
     CLASSIFIER_C,
@@ -36,22 +31,11 @@ from bot.answer.model import (
     positive,
 )
 from bot.answer.scope import Scope
-from bot.answer.units import Unit, card_units, document_units, fact_units
+from bot.answer.units import Unit
 from bot.knowledge import Knowledge
-from bot.store import CHUNKS, StoreError, all_records, open_collection
 
 log = logging.getLogger(__name__)
 
-ENGINE_VERSION = "2.0"
-FITTING_CODE = (
-    "fit.py",
-    "model.py",
-    "features.py",
-    "units.py",
-    "facts.py",
-    "corpus.py",
-    "scope.py",
-)
 # The section classifier has ~50 classes with a few questions each and wants less
 # regularisation: out-of-fold accuracy on the training split was 0.61, 0.65 and 0.67 for
 # C = 1, 4 and 16 (and did not move with the embedding's scale).
@@ -61,7 +45,6 @@ SECTION_C = 16.0
 # still found by its content: without it, a new document's sentences never won.
 UNSEEN_EVERY = 5
 JOBS = 2  # the cross-validation folds run on both cores of the machines we size for
-ENGINE_FILE = Path("engine") / "engine.joblib"
 
 
 class EmbeddingCache:
@@ -114,10 +97,19 @@ def fit_engine(
     assert clause_oof is not None  # asked for with the clauses
     clause_classes = [str(c) for c in clause_intent.classes_]
     clause_rows = [clause_row(clause_oof[owner == i], clause_classes) for i in range(len(texts))]
-    with_role = [i for i, e in enumerate(examples) if e.role]
-    y_role = np.asarray([examples[i].role for i in with_role], dtype=object)
+    # A question that several roles fit equally (a vague "ik zit ergens mee" lists them all)
+    # is a training row for each of them: the role model learns to be unsure of it.
+    role_rows = [(i, role) for i, e in enumerate(examples) for role in e.roles]
+    with_role = [i for i, _ in role_rows]
+    y_role = np.asarray([role for _, role in role_rows], dtype=object)
     roles, role_oof, _ = _classifier(x[with_role], y_role, "role")
-    clarify = fit_clarify_threshold(role_oof, y_role, list(roles.classes_))
+    first_row = {i: k for k, i in reversed(list(enumerate(with_role)))}
+    routed = np.asarray(roles.classes_)[role_oof.argmax(axis=1)] if len(role_oof) else []
+    asked = sorted(first_row)
+    clarify = fit_clarify_threshold(
+        np.asarray([role_oof[first_row[i]].max() for i in asked]),
+        np.asarray([_routed_right(examples[i], str(routed[first_row[i]])) for i in asked]),
+    )
 
     section_y = [_section_of(e) for e in examples]
     labelled = [i for i, label in enumerate(section_y) if label]
@@ -167,7 +159,8 @@ def fit_engine(
         np.asarray(d_rows), np.asarray(d_y), np.asarray([_false_answer_cost(e) for e in examples])
     )
     role_top = roles.predict_proba(x).max(axis=1)
-    role_top[with_role] = role_oof.max(axis=1)
+    for i, k in first_row.items():
+        role_top[i] = role_oof[k].max()
     p_rows = person_rows(intent_oof, np.asarray(clause_rows), role_top, answer_oof)
     y_person = np.asarray([int(e.wants_person) for e in examples])
     model.person, model.person_threshold, _ = _fit_gate(
@@ -339,109 +332,19 @@ def _fit_gate(x: np.ndarray, y: np.ndarray, false_yes: np.ndarray) -> tuple[Any,
     return gate, float(grid[int(np.argmin(cost))]), oof
 
 
-def fit_clarify_threshold(oof: np.ndarray, y: np.ndarray, classes: list[str]) -> float:
-    """Below this top probability the engine asks which role. Fitted on out-of-fold role
-    probabilities: a right route scores +1, a wrong one −1, a clarifying question 0; the
-    threshold with the highest total wins."""
-    top = oof.max(axis=1)
-    right = np.asarray(classes)[oof.argmax(axis=1)] == y
+# A question that this many roles fit is vague: only a clarifying question is right for it.
+VAGUE_ROLES = 3
+
+
+def _routed_right(example: Example, routed: str) -> bool:
+    return len(example.roles) < VAGUE_ROLES and routed in example.roles
+
+
+def fit_clarify_threshold(top: np.ndarray, right: np.ndarray) -> float:
+    """Below this top role probability the engine asks which role. Fitted on out-of-fold
+    role probabilities of the training questions: a right route scores +1, a wrong one
+    (or any route for a vague question) −1, a clarifying question 0; the threshold with
+    the highest total wins."""
     grid = np.linspace(0.0, 0.9, 91)
     utility = [float(np.sum(np.where(top >= t, np.where(right, 1, -1), 0))) for t in grid]
     return float(grid[int(np.argmax(utility))])
-
-
-def all_units(records: dict[str, Any], knowledge: Knowledge) -> list[Unit]:
-    cards = load_cards(knowledge.directory / "answers.yaml", knowledge.directory / "documents")
-    documents = document_units(records, knowledge.programme)
-    return [
-        *documents,
-        *card_units(cards, documents, knowledge.programme),
-        *fact_units(knowledge.programme, documents),
-    ]
-
-
-def signature(records: dict[str, Any], knowledge_dir: Path, model_id: str) -> str:
-    digest = hashlib.sha256(f"{ENGINE_VERSION}|{model_id}".encode())
-    for module in FITTING_CODE:  # a change to how the engine is fitted refits it
-        digest.update((Path(__file__).parent / module).read_bytes())
-    for record_id, meta in sorted(zip(records["ids"], records["metadatas"], strict=True)):
-        digest.update(f"{record_id}|{meta.get('file_hash')}".encode())
-    for name in ("examples.yaml", "answers.yaml", "hulplijnen.yaml", "programme.yaml"):
-        path = knowledge_dir / name
-        digest.update(path.read_bytes() if path.exists() else b"-")
-    return digest.hexdigest()
-
-
-class SharedEngines(Protocol):
-    """Where replicas share a fitted engine (the database: bot.engine_store)."""
-
-    def get(self, signature: str) -> bytes | None: ...
-
-    def put(self, signature: str, data: bytes) -> None: ...
-
-
-def build_engine(
-    settings: Any,
-    embedder: Any,
-    client: Any,
-    knowledge: Knowledge,
-    shared: SharedEngines | None = None,
-) -> tuple[EngineModel, bool]:
-    """The stored engine when it still fits the index and the corpus (from the data dir, else
-    from `shared`); else fitted anew and stored in both. True in the second place when it
-    was fitted."""
-    chunks = open_collection(client, CHUNKS, embedder.model_id, create=False)
-    records = all_records(chunks, ["documents", "metadatas"]) if chunks is not None else None
-    if not records or not records["ids"]:
-        raise StoreError("the knowledge is not indexed yet: run `leerroute ingest` first")
-    wanted = signature(records, knowledge.directory, embedder.model_id)
-    path = settings.data_dir / ENGINE_FILE
-    stored, known = _load(path)
-    if stored is not None and stored.signature == wanted:
-        return stored, False
-    blob = shared.get(wanted) if shared is not None else None
-    if blob is not None:
-        _write(path, blob)
-        model, _ = _load(path)
-        if model is not None and model.signature == wanted:
-            return model, False
-    cache = EmbeddingCache(embedder, known)
-    examples = training_examples(knowledge.directory, knowledge.hulplijnen)
-    model = fit_engine(examples, all_units(records, knowledge), cache, knowledge, wanted)
-    blob = _save(path, model, cache.known)
-    if shared is not None:
-        shared.put(wanted, blob)
-    return model, True
-
-
-def _load(path: Path) -> tuple[EngineModel | None, dict[str, np.ndarray]]:
-    if not path.exists():
-        return None, {}
-    try:
-        model, known = joblib.load(path)
-        return model, known
-    except Exception:  # an older or damaged file is simply refitted
-        log.warning("the stored engine could not be read; fitting it again")
-        return None, {}
-
-
-def stored_vectors(path: Path) -> dict[str, np.ndarray]:
-    """The embeddings kept with the stored engine (empty when there is none)."""
-    return _load(path)[1]
-
-
-def _save(path: Path, model: EngineModel, known: dict[str, np.ndarray]) -> bytes:
-    """Stored in the data dir; returns the file's bytes (for the shared store)."""
-    buffer = io.BytesIO()
-    joblib.dump((model, known), buffer)
-    data = buffer.getvalue()
-    _write(path, data)
-    return data
-
-
-def _write(path: Path, data: bytes) -> None:
-    """Written beside and renamed into place, so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(f".{os.getpid()}.partial")
-    partial.write_bytes(data)
-    os.replace(partial, path)

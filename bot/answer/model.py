@@ -150,6 +150,12 @@ def clause_row(probs: np.ndarray, classes: list[str]) -> np.ndarray:
     return np.concatenate([columns.max(axis=0), columns.min(axis=0)])
 
 
+def intents_as_clauses(intents: dict[str, float]) -> np.ndarray:
+    """The clause reading of a message read as one clause with these intents."""
+    values = np.asarray([intents.get(intent, 0.0) for intent in INTENTS])
+    return np.concatenate([values, values])
+
+
 def person_rows(
     intents: np.ndarray, clause: np.ndarray, role_top: np.ndarray, answerable: np.ndarray
 ) -> np.ndarray:
@@ -161,12 +167,14 @@ def person_rows(
 
 # The best unit's pair features the decider sees besides its score: a session the question
 # names and the unit's section the classifier expects are evidence the score alone blurs
-# ("wnnr ws3" is short and shorthand, but names a session that a fact unit answers).
+# ("wnnr ws3" is short and shorthand, but names a session that a fact unit answers); whether
+# the classifier knows the unit's section at all tells a new document from a weak match.
 DECISION_PAIRS = (
     "dense",
     "dense_example",
     "keyword",
     "section",
+    "section_known",
     "session_match",
     "session_conflict",
     "scope_match",
