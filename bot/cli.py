@@ -4,22 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from bot.db import DatabaseError
-from bot.knowledge import KnowledgeError
-from bot.settings import Settings, SettingsError, load_settings, masked
-from bot.store import StoreError
+from bot.cli_common import console, err, fail, friendly_errors, services, settings
+from bot.cli_programme import participants_app, portfolio_app, reflect_app
+from bot.settings import masked
 
 app = typer.Typer(
     help="Leerroute: answers, support roles and reflection for learning routes.",
@@ -27,43 +22,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-console = Console()
-err = Console(stderr=True)
-
-
-def fail(message: str, code: int = 1) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
-    raise typer.Exit(code)
-
-
-@contextmanager
-def friendly_errors() -> Iterator[None]:
-    """Known failures become one clear line and a non-zero exit, never a traceback."""
-    try:
-        yield
-    except (SettingsError, KnowledgeError, StoreError, DatabaseError) as exc:
-        fail(str(exc).replace("[", "\\["))
-    except KeyboardInterrupt:
-        fail("interrupted", 130)
-
-
-def settings() -> Settings:
-    with friendly_errors():
-        loaded = load_settings()
-    logging.basicConfig(
-        level=loaded.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    for noisy in ("httpx", "chromadb", "urllib3", "alembic", "slack_bolt.App"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    return loaded
-
-
-def services(**overrides: Any) -> Any:
-    from bot.services import build_services
-
-    return build_services(settings(), **overrides)
 
 
 @app.command()
@@ -134,18 +92,6 @@ def ingest(
         raise typer.Exit(1)
 
 
-def _print_answer(answer: Any) -> None:
-    console.print(answer.text, highlight=False, markup=False)
-    if answer.route.role and not answer.route.clarify:
-        console.print(
-            f"[dim]route: {answer.route.role} (confidence {answer.route.confidence:.2f})[/]",
-            highlight=False,
-        )
-    for source in answer.sources:
-        section = f" — {source.section}" if source.section else ""
-        console.print(f"[dim]bron: {source.title}{section} ({source.path})[/]", highlight=False)
-
-
 @app.command()
 def ask(
     question: Annotated[
@@ -153,7 +99,11 @@ def ask(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per question.")] = False,
 ) -> None:
-    """Answer one question (or, with --json and no question, one per line of stdin)."""
+    """Answer one question; with --json and no question, one message per line of stdin: a
+    plain line is a question on its own, {"question": "...", "conversation": "ID"} continues
+    conversation ID (see the README)."""
+    from bot.terminal import answer_lines, print_answer
+
     svc = services()
     with friendly_errors():
         assistant = svc.assistant
@@ -162,43 +112,22 @@ def ask(
             if as_json:
                 print(json.dumps(answer.as_json(), ensure_ascii=False), flush=True)
             else:
-                _print_answer(answer)
+                print_answer(console, answer)
             return
         if not as_json:
             fail("give a question, or use --json to read questions from standard input", 2)
-        for line in sys.stdin:
-            text = line.rstrip("\n")
-            if not text.strip():
-                continue
-            print(json.dumps(assistant.answer(text).as_json(), ensure_ascii=False), flush=True)
+        for result in answer_lines(assistant, sys.stdin):
+            print(json.dumps(result, ensure_ascii=False), flush=True)
 
 
 @app.command()
 def chat() -> None:
     """Chat in the terminal, with follow-up questions. Ctrl-D or 'stop' ends it."""
+    from bot.terminal import prompt_reader, run_chat
+
     svc = services()
     with friendly_errors():
-        run_chat(svc.assistant, input_fn=console.input)
-
-
-def run_chat(assistant: Any, input_fn: Callable[[str], str]) -> None:
-    console.print("[bold]Leerroute[/] — stel je vraag (Ctrl-D of 'stop' om te stoppen).")
-    history: list[Any] = []
-    while True:
-        try:
-            question = input_fn("[bold cyan]jij>[/] ")
-        except (EOFError, KeyboardInterrupt):
-            console.print()
-            return
-        if question.strip().lower() in {"stop", "exit", "quit", "doei"}:
-            return
-        if not question.strip():
-            continue
-        answer = assistant.answer(question, history)
-        if answer.turn:
-            history = [*history, answer.turn][-5:]
-        _print_answer(answer)
-        console.print()
+        run_chat(svc.assistant, console, prompt_reader(console))
 
 
 @app.command("eval")
@@ -213,9 +142,14 @@ def evaluate_command(
     ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the reports as JSON.")] = False,
     all_misses: Annotated[bool, typer.Option("--all-misses", help="List every miss.")] = False,
+    dialogues: Annotated[
+        Path | None,
+        typer.Option("--dialogues", help="Score this dialogue set instead (turns in order)."),
+    ] = None,
 ) -> None:
     """Routing, knowledge, out-of-scope and small-talk scores: training (cross-validated),
-    validation and dev sets, per language, with the role confusion and the misses."""
+    validation and dev sets, per language, with the role confusion and the misses; with
+    --dialogues, the share of conversation turns and of whole dialogues that pass."""
     from bot.evaluate_report import run_eval
 
     svc = services()
@@ -227,6 +161,7 @@ def evaluate_command(
             cv=cv and question_set is None,
             as_json=as_json,
             all_misses=all_misses,
+            dialogues=dialogues,
         )
 
 
@@ -318,15 +253,12 @@ def start() -> None:
             run_slack(svc, http=True, host="127.0.0.1", port=3000)
         else:
             console.print("[dim]No Slack tokens configured: starting the terminal chat.[/]")
-            run_chat(svc.assistant, input_fn=console.input)
+            from bot.terminal import prompt_reader, run_chat
+
+            run_chat(svc.assistant, console, prompt_reader(console))
 
 
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
-reflect_app = typer.Typer(help="Reflection prompts between ateliers.", no_args_is_help=True)
-participants_app = typer.Typer(
-    help="Participants who receive reflection prompts.", no_args_is_help=True
-)
-portfolio_app = typer.Typer(help="Participants' own portfolios.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(reflect_app, name="reflect")
 app.add_typer(participants_app, name="participants")
@@ -344,140 +276,6 @@ def db_upgrade() -> None:
     except DatabaseError as exc:
         fail(str(exc))
     console.print("Database schema is up to date.")
-
-
-def _parse_now(now: str | None) -> Any:
-    import datetime as dt
-
-    if now is None:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(now)
-    except ValueError:
-        fail(f"--now: '{now}' is not an ISO date-time like 2011-12-21T09:30")
-    if moment.tzinfo is None:
-        from zoneinfo import ZoneInfo
-
-        moment = moment.replace(tzinfo=ZoneInfo(settings().reflection.timezone))
-    return moment
-
-
-@reflect_app.command("tick")
-def reflect_tick(
-    now: Annotated[
-        str | None, typer.Option(help="Pretend it is this moment (ISO, local time if no zone).")
-    ] = None,
-) -> None:
-    """Send the reflection prompts that are due now (once each)."""
-    from bot.slack.app import SlackConfigError, create_client
-    from bot.slack.reflection import SlackMessenger
-
-    moment = _parse_now(now)
-    svc = services()
-    with friendly_errors():
-        try:
-            client = create_client(svc.settings)
-        except SlackConfigError as exc:
-            fail(str(exc))
-        result = svc.reflection.tick(SlackMessenger(client), moment)
-    console.print(
-        f"sent {len(result.sent)}, skipped {len(result.skipped)}, failed {len(result.failed)}"
-    )
-    if result.failed:
-        raise typer.Exit(1)
-
-
-@reflect_app.command("plan")
-def reflect_plan(
-    user: Annotated[str | None, typer.Option(help="Only this participant (Slack user id).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-) -> None:
-    """List which prompts will be sent when."""
-    from zoneinfo import ZoneInfo
-
-    svc = services()
-    with friendly_errors():
-        tz = ZoneInfo(svc.settings.reflection.timezone)
-        prompts = [p.as_json(tz) for p in svc.reflection.plan()]
-        cohorts = {p.user_id: p.cohort for p in svc.participants.all()}
-        people = [user] if user else [p.user_id for p in svc.participants.active()]
-        rows = [
-            {"user": person, "cohort": cohorts.get(person, "default"), **prompt.as_json(tz)}
-            for person in people
-            for prompt in svc.reflection.plan(cohorts.get(person))
-        ]
-    if as_json:
-        print(json.dumps(rows if people else prompts, ensure_ascii=False, indent=2))
-        return
-    table = Table("user", "due", "moment", "session", box=None)
-    for row in rows or [{"user": "(everyone)", **p} for p in prompts]:
-        table.add_row(row["user"], row["due_at"], row["moment"], row["label"])
-    console.print(table)
-
-
-@participants_app.command("import")
-def participants_import(
-    file: Annotated[
-        Path, typer.Argument(help="CSV with a column of Slack user ids or e-mail addresses.")
-    ],
-    cohort: Annotated[str, typer.Option(help="Cohort name.")] = "default",
-) -> None:
-    """Enrol a cohort from a CSV file (e-mails are looked up in Slack)."""
-    from bot.reflection.enrol import CsvImportError, import_csv
-    from bot.slack.app import SlackConfigError, email_lookup
-
-    svc = services()
-    with friendly_errors():
-        if cohort != "default" and cohort not in svc.knowledge.cohorts:
-            err.print(
-                f"[yellow]note:[/] cohort '{cohort}' has no dates of its own in knowledge/cohorts.yaml;"
-                " it follows the dates in programme.yaml",
-                highlight=False,
-                soft_wrap=True,
-            )
-        try:
-            result = import_csv(file, svc.participants, lambda: email_lookup(svc.settings), cohort)
-        except (CsvImportError, SlackConfigError) as exc:
-            fail(str(exc))
-    console.print(f"enrolled {len(result.enrolled)}; not found: {len(result.not_found)}")
-    for line in result.not_found:
-        err.print(f"[yellow]not found:[/] {line}", highlight=False)
-
-
-@participants_app.command("list")
-def participants_list() -> None:
-    """List participants and whether they are active."""
-    svc = services()
-    with friendly_errors():
-        people = svc.participants.all()
-    table = Table("user", "cohort", "active", "enrolled", box=None)
-    for person in people:
-        table.add_row(
-            person.user_id,
-            person.cohort,
-            "yes" if person.active else "no",
-            str(person.enrolled_at)[:10],
-        )
-    console.print(table)
-
-
-@participants_app.command("remove")
-def participants_remove(user: Annotated[str, typer.Argument(help="Slack user id.")]) -> None:
-    """Remove a participant (their portfolio stays theirs)."""
-    svc = services()
-    with friendly_errors():
-        removed = svc.participants.remove(user)
-    if not removed:
-        fail(f"{user} is not a participant")
-    console.print(f"removed {user}")
-
-
-@portfolio_app.command("export")
-def portfolio_export(user: Annotated[str, typer.Option(help="Slack user id.")]) -> None:
-    """Print a participant's portfolio as Markdown."""
-    svc = services()
-    with friendly_errors():
-        print(svc.portfolio.markdown(user), end="")
 
 
 @app.command()
@@ -575,12 +373,15 @@ def health() -> None:
 
 @app.command()
 def purge() -> None:
-    """Delete question texts older than the retention period (aggregates stay)."""
+    """Delete question texts older than the retention period (aggregates stay), and the
+    state of Slack conversations that went quiet."""
     svc = services()
     with friendly_errors():
         count = svc.recorder.purge(svc.settings.monitor.retention_days)
+        quiet = svc.conversations.purge()
     console.print(
         f"deleted the text of {count} questions older than {svc.settings.monitor.retention_days} days"
+        f" and {quiet} conversation states that went quiet"
     )
 
 

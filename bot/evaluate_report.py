@@ -29,7 +29,11 @@ def run_eval(
     cv: bool,
     as_json: bool,
     all_misses: bool,
+    dialogues: Path | None = None,
 ) -> None:
+    if dialogues is not None:
+        run_dialogues(svc, console, dialogues, as_json, all_misses)
+        return
     reports: dict[str, Report] = {}
     if cv:
         examples = training_examples(svc.settings.knowledge_dir, svc.knowledge.hulplijnen)
@@ -97,3 +101,31 @@ def confusion_table(report: Report) -> Table:
     for role in expected:
         table.add_row(role, *(str(report.confusion.get((role, g), "")) for g in got))
     return table
+
+
+def run_dialogues(svc: Any, console: Console, path: Path, as_json: bool, all_misses: bool) -> None:
+    from bot.evaluate_dialogues import load_dialogues, score_dialogues
+
+    report = score_dialogues(svc.assistant, load_dialogues(path))
+    if as_json:
+        summary = {
+            "turns": {"passed": report.turns[0], "total": report.turns[1]},
+            "dialogues": {"passed": report.dialogues[0], "total": report.dialogues[1]},
+            "misses": [vars(miss) for miss in report.misses],
+        }
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
+        return
+    table = Table("measure", "passed", title=str(path), title_justify="left", box=None)
+    table.add_row("turns", f"{report.turn_rate:.1%} ({report.turns[0]}/{report.turns[1]})")
+    table.add_row(
+        "whole dialogues",
+        f"{report.dialogue_rate:.1%} ({report.dialogues[0]}/{report.dialogues[1]})",
+    )
+    console.print(table)
+    for miss in report.misses if all_misses else report.misses[:20]:
+        console.print(
+            f"miss  {miss.dialogue} turn {miss.turn}: {miss.question}\n"
+            f"  expected {miss.expected}\n  got      {miss.got}",
+            highlight=False,
+            markup=False,
+        )

@@ -138,3 +138,16 @@ class EngineModel(Base):
     signature: Mapped[str] = mapped_column(String(64), primary_key=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ConversationState(Base):
+    """What a Slack conversation (a thread, or a DM) is about, for its follow-ups: shared by
+    replicas, dropped after a quiet period. No user id; the questions in it are scrubbed."""
+
+    __tablename__ = "conversation_states"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)  # team:channel:thread
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
+    state: Mapped[str] = mapped_column(Text)  # Conversation.as_dict() as JSON

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from bot.answer.assistant import Assistant
 from bot.answer.llm import build_generator
+from bot.conversations import ConversationStore
 from bot.db import Database, check, create_db_engine, upgrade
 from bot.embeddings import Embedder, build_embeddings
 from bot.knowledge import Knowledge, KnowledgeError, load_knowledge
@@ -68,8 +69,13 @@ class Services:
         return Recorder(self.db, pseudonym_key(self.settings, self.db))
 
     @cached_property
+    def conversations(self) -> ConversationStore:
+        return ConversationStore(self.db, self.settings.answer.conversation_minutes)
+
+    @property
     def questions(self) -> QuestionService:
-        return QuestionService(self.assistant, self.recorder)
+        """Built per use, so that it always asks the current engine (reloaded after ingest)."""
+        return QuestionService(self.assistant, self.recorder, self.conversations)
 
     @cached_property
     def participants(self) -> Participants:
@@ -188,7 +194,7 @@ class Services:
 
     def _index_signature(self) -> str:
         """What identifies this version of the index, the corpus and the structured knowledge."""
-        from bot.answer.fit import signature
+        from bot.answer.engine_file import signature
 
         chunks = open_collection(self.chroma, CHUNKS, self.embedder_id(), create=False)
         if chunks is None:
@@ -197,7 +203,7 @@ class Services:
         return signature(records, self.settings.knowledge_dir, self.embedder_id())
 
     def _build_assistant(self) -> Assistant:
-        from bot.answer.fit import build_engine
+        from bot.answer.engine_file import build_engine
 
         model, _ = build_engine(
             self.settings, self.embedder, self.chroma, self.knowledge, self.shared_engines()
@@ -212,7 +218,8 @@ class Services:
 
     def assistant_fitted_on(self, examples: list[Any]) -> Assistant:
         """An assistant whose engine is fitted on these examples only (cross-validation)."""
-        from bot.answer.fit import ENGINE_FILE, EmbeddingCache, fit_engine, stored_vectors
+        from bot.answer.engine_file import ENGINE_FILE, stored_vectors
+        from bot.answer.fit import EmbeddingCache, fit_engine
 
         loaded = self.assistant
         cache = EmbeddingCache(self.embedder, stored_vectors(self.settings.data_dir / ENGINE_FILE))

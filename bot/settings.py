@@ -117,7 +117,17 @@ class AnswerSettings(BaseModel):
         "(default: default_role in hulplijnen.yaml).",
     )
     max_question_chars: int = Field(
-        2000, ge=50, le=20000, description="Longer questions are cut to this length."
+        2000,
+        ge=50,
+        le=20000,
+        description="A longer message is shortened to this length around its questions.",
+    )
+    conversation_minutes: int = Field(
+        60,
+        ge=1,
+        le=7 * 24 * 60,
+        description="A Slack conversation's state (what follow-ups refer to) expires after "
+        "this many quiet minutes.",
     )
 
 

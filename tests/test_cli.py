@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
@@ -19,8 +18,9 @@ def test_ask_prints_a_readable_answer_with_sources_and_route(data_dir: Path) -> 
     result = runner.invoke(app, ["ask", "who do I contact about team conflict?"])
     assert result.exit_code == 0, result.output
     assert "Group developer" in result.output
-    assert "route: groepsontwikkelaar" in result.output
-    assert "bron:" in result.output
+    assert "*" not in result.output  # mrkdwn is shown as terminal styles
+    assert "confidence" not in result.output  # no debug lines
+    assert "source:" in result.output  # in the answer's language
 
 
 def test_ask_json_reads_stdin_and_keeps_the_contract(data_dir: Path) -> None:
@@ -48,9 +48,9 @@ def test_ask_json_reads_stdin_and_keeps_the_contract(data_dir: Path) -> None:
 
 
 def test_ask_json_with_one_question_prints_one_object(data_dir: Path) -> None:
-    result = runner.invoke(app, ["ask", "--json", "Hoeveel masterclasses zijn er?"])
+    result = runner.invoke(app, ["ask", "--json", "Wanneer is masterclass 1?"])
     answer = json.loads(result.stdout)
-    assert re.search(r"twee masterclasses|2 masterclasses", answer["answer"])
+    assert "7 maart 2012" in answer["answer"]
     assert answer["kind"] == "answer" and answer["language"] == "nl"
     assert answer["generated"] is False
 

@@ -20,16 +20,28 @@ from typing import Any
 import numpy as np
 
 from bot.answer import compose, facts
-from bot.answer.followup import analogous_unit, chosen_option, inherited_sessions
+from bot.answer.corpus import INTENTS
+from bot.answer.followup import (
+    analogous_unit,
+    chosen_option,
+    elliptical,
+    inherited_sessions,
+    refers_to_person,
+    requested_language,
+    role_names,
+)
 from bot.answer.language import detect_language
 from bot.answer.llm import OpenAIGenerator
-from bot.answer.model import EngineModel
+from bot.answer.message import questions_in, read_message
+from bot.answer.model import EngineModel, intents_as_clauses
+from bot.answer.reply import Answer, Conversation, Source, Turn
 from bot.answer.route import NO_ROUTE, Route, route
-from bot.answer.text import fold
 from bot.answer.units import Passage, Unit
 from bot.embeddings import Embedder
 from bot.knowledge import Knowledge
 from bot.monitor.scrub import without_personal_data
+
+__all__ = ["Answer", "Assistant", "Conversation", "Source", "Turn"]
 
 log = logging.getLogger(__name__)
 
@@ -37,65 +49,6 @@ log = logging.getLogger(__name__)
 # least this share of the best one's probability (an editorial choice: enough to complete a
 # thought, not so much that unrelated sentences come along).
 SECOND_SENTENCE_SHARE = 0.35
-
-
-@dataclass(frozen=True)
-class Source:
-    path: str
-    title: str
-    section: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"path": self.path, "title": self.title, "section": self.section}
-
-
-@dataclass
-class Turn:
-    """What the assistant remembers of one earlier question in a conversation."""
-
-    question: str
-    sessions: tuple[str, ...] = ()
-    role: str | None = None
-    unit: str | None = None  # the unit that answered it
-    options: tuple[str, ...] = ()  # the roles offered, when it ended in a clarifying question
-
-
-@dataclass
-class Answer:
-    question: str
-    text: str
-    language: str
-    grounded: bool
-    route: Route
-    role_name: str | None
-    sources: list[Source]
-    latency_ms: float = 0.0
-    kind: str = "answer"  # answer | route | clarify | smalltalk | decline | unknown | empty
-    turn: Turn | None = None
-    generated: bool = False
-    passages: list[Passage] = field(default_factory=list)
-    vector: np.ndarray | None = None  # the question's embedding (for HR's themes)
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "question": self.question,
-            "answer": self.text,
-            "language": self.language,
-            "kind": self.kind,
-            "grounded": self.grounded,
-            "generated": self.generated,
-            "route": {
-                "role": self.route.role,
-                "name": self.role_name,
-                "confidence": round(self.route.confidence, 3) if self.route.role else 0.0,
-                "clarify": self.route.clarify,
-                "candidates": [role for role, _ in self.route.candidates]
-                if self.route.clarify
-                else [],
-            },
-            "sources": [source.as_dict() for source in self.sources],
-            "latency_ms": round(self.latency_ms, 1),
-        }
 
 
 @dataclass
@@ -135,18 +88,17 @@ class Assistant:
         self.max_question_chars = max_question_chars
         self.today = today
 
-    def answer(self, question: str, history: list[Turn] | None = None) -> Answer:
+    def answer(self, question: str, conversation: Conversation | None = None) -> Answer:
+        """The reply to one message. `conversation`, when given, is the state of the
+        conversation the message belongs to: it is read, and this turn is added to it."""
         started = time.perf_counter()
-        result = self._answer(question, history or [])
-        # The asker's own words (cleaned of markup) travel on; whoever stores or forwards
-        # them scrubs them first (the recorder, the LLM prompt).
-        result.question = compose.clean_question(question, self.max_question_chars)
+        result = self._answer(question, conversation or Conversation())
         result.latency_ms = (time.perf_counter() - started) * 1000
         return result
 
-    def answer_offline(self, question: str, history: list[Turn]) -> Answer:
+    def answer_offline(self, question: str, conversation: Conversation) -> Answer:
         """The composed answer without an LLM: to rebuild a conversation's state."""
-        return self._answer(question, history, generate=False)
+        return self._answer(question, conversation, generate=False)
 
     def read(
         self,
@@ -154,18 +106,29 @@ class Assistant:
         vector: np.ndarray,
         sessions: list[str] | None = None,
         clause: np.ndarray | None = None,
+        intents: dict[str, float] | None = None,
     ) -> Reading:
-        """The models' reading of a question; `sessions` stand in for the ones it names, and
-        `clause` is its clauses' reading when an earlier call made it."""
+        """The models' reading of a question; `sessions` stand in for the ones it names,
+        `clause` is its clauses' reading when an earlier call made it, and `intents` the
+        conversation's when the question is a follow-up that leans on the previous turn."""
         model = self.model
         x = model.features_of(question, vector)
-        intents = model.intents(x)
+        if intents is not None:
+            clause = intents_as_clauses(intents)
+        else:
+            intents = model.intents(x)
         if clause is None:
             clause = model.clause_intents(question)
         query = model.query(question, vector, self.knowledge.programme, x)
         if sessions is not None:
             query.sessions = sessions
         scores, rows = model.rank(query)
+        focus = questions_in(question)
+        if focus != question:  # also read for its questions alone; the better reading wins
+            asked = self._focus_query(focus, query)
+            focus_scores, focus_rows = model.rank(asked)
+            if focus_scores.max() > scores.max():
+                scores, rows = focus_scores, focus_rows
         p_answer = model.answerable(intents, clause, scores, rows)
         roles = model.role_probabilities(x)
         return Reading(
@@ -181,23 +144,56 @@ class Assistant:
             clause=clause,
         )
 
-    def _answer(self, raw_question: str, history: list[Turn], generate: bool = True) -> Answer:
-        question = compose.clean_question(raw_question, self.max_question_chars)
-        language = detect_language(question)
+    def _answer(self, raw: str, conversation: Conversation, generate: bool = True) -> Answer:
+        message = read_message(raw, self.max_question_chars)
+        asked_for, only_that = requested_language(message.text)
+        conversation.language = asked_for or conversation.language
+        language = conversation.language or detect_language(message.text)
+        previous = conversation.last
+        if only_that and previous is not None:  # "in English please": the last one again
+            again = Conversation(conversation.turns[:-1], conversation.language)
+            result = self._answer(previous.question, again, generate)
+        else:
+            result = self._reply_to(message.text, language, previous, generate)
+        if message.shortened:
+            result.shortened = True
+            result.text = f"{result.text}\n\n{compose.shortened_note(language)}"
+        conversation.add(result.turn)
+        return result
+
+    def _focus_query(self, focus: str, whole: Any) -> Any:
+        """The ranker's query for a message's questions alone, with every session and
+        organisation the whole message names."""
+        vector = self.embedder.query(focus)
+        model = self.model
+        asked = model.query(
+            focus, vector, self.knowledge.programme, model.features_of(focus, vector)
+        )
+        asked.sessions = list(dict.fromkeys([*asked.sessions, *whole.sessions]))
+        asked.organisations |= whole.organisations
+        return asked
+
+    def _reply_to(self, text: str, language: str, previous: Turn | None, generate: bool) -> Answer:
         # Personal data (a phone number, an e-mail address) says nothing about the answer
         # and must not steer the models: everything below sees the question without it.
-        question = without_personal_data(question)
+        question = without_personal_data(text)
         if not re.search(r"\w", question):
-            return self._reply(question, language, compose.smalltalk_text(language), "empty")
+            return self._reply(
+                question, language, compose.smalltalk_text(language, question), "empty"
+            )
         vector = self.embedder.query(question)
-        previous = history[-1] if history else None
         if previous is not None and previous.options:
-            choice = chosen_option(question, previous.options, self._role_names())
+            names = role_names(self.knowledge.hulplijnen)
+            choice = chosen_option(question, previous.options, names)
             if choice is not None:
                 return self._routed_to(question, language, choice, vector)
+        if previous and previous.role and not previous.unit and refers_to_person(question):
+            return self._routed_to(question, language, previous.role, vector)  # "wie is dat?"
         reading = self._read_in_context(question, vector, previous)
         direct = None if reading.out_of_scope else self._direct(reading, language)
         the_route = route(self.model, reading.roles) if reading.wants_person else NO_ROUTE
+        if direct and self._describes_role(reading, direct[1], the_route):
+            direct = None  # the role card says it, with how to reach the role
         if direct is None and not the_route.routed:
             return self._not_answered(question, language, reading, vector)
         answer = self._compose(question, language, reading, direct, the_route, vector)
@@ -206,9 +202,10 @@ class Assistant:
         return answer
 
     def _read_in_context(self, question: str, vector: np.ndarray, previous: Turn | None) -> Reading:
-        """The question on its own, or as a follow-up of the previous turn when that reading
-        answers it better; "en werkatelier 5?" or "en de volgende?" ask the previous
-        question of another session."""
+        """The question on its own, or as a follow-up of the previous turn when it leans on
+        it and that reading answers better: "en werkatelier 5?" or "en de volgende?" ask the
+        previous question of another session; "waar is dat?" or "where?" carry the previous
+        turn's sessions and intents (never its text)."""
         alone = self.read(question, vector)
         if previous is None:
             return alone
@@ -223,10 +220,22 @@ class Assistant:
             reading.scores = reading.scores.copy()
             reading.scores[same] = reading.scores.max() + 1.0
             return reading
-        if inherited is None:
-            return alone
-        follow_up = self.read(question, vector, inherited, alone.clause)
-        return follow_up if follow_up.p_answer > alone.p_answer else alone
+        if not elliptical(question) or compose.is_everyday(question):
+            return alone  # a complete question is a new topic; "thx!" is small talk
+        carried = dict(zip(INTENTS, previous.intents, strict=True)) if previous.intents else None
+        follow_up = self.read(question, vector, inherited, intents=carried)
+        top = self.model.units[int(np.argmax(follow_up.scores))]
+        about_it = set(top.sessions) & set(inherited or [])
+        programme_card = top.kind == "card" and not top.sessions and bool(inherited)
+        if follow_up.best is None and (about_it or programme_card):
+            # The conversation is on a session: its best unit, or a curated card on the
+            # programme as a whole ("waar is dat?": the location), answers the follow-up.
+            follow_up.best = int(np.argmax(follow_up.scores))
+        if follow_up.best is not None and (
+            alone.best is None or follow_up.p_answer > alone.p_answer
+        ):
+            return follow_up
+        return alone
 
     def _direct(self, reading: Reading, language: str) -> tuple[str, Unit] | None:
         """The direct answer and the unit it comes from, when the decider says there is one."""
@@ -293,14 +302,16 @@ class Assistant:
             grounded=True,
             route=the_route,
             role_name=role_name,
-            sources=_unique(sources),
+            sources=list(dict.fromkeys(sources)),
             kind=kind,
             turn=Turn(
                 question,
-                tuple(reading.sessions),
+                tuple(reading.sessions or (direct[1].sessions if direct else ())),
                 the_route.role,
                 direct[1].id if direct else None,
                 tuple(role for role, _ in the_route.candidates[:3]) if the_route.clarify else (),
+                language,
+                tuple(reading.intents.get(intent, 0.0) for intent in INTENTS),
             ),
             passages=passages,
             vector=vector,
@@ -348,11 +359,15 @@ class Assistant:
         fallback = self.knowledge.hulplijnen.role(self.fallback_role)
         top_intent = max(reading.intents, key=lambda k: reading.intents[k])
         if top_intent == "smalltalk" and not reading.out_of_scope:
-            return self._reply(question, language, compose.smalltalk_text(language), "smalltalk")
+            text = compose.smalltalk_text(language, question)
+            return self._reply(question, language, text, "smalltalk")
         if reading.out_of_scope or top_intent == "oos":
+            # An edition or a municipality we have no documents on is in the domain, but
+            # unknown; anything else out of scope is declined. Both say what we do cover.
             covered = self.model.scope.covered
             text = compose.decline_text(fallback, language, covered, reading.out_of_scope)
-            return self._reply(question, language, text, "decline", vector)
+            kind = "unknown" if reading.out_of_scope else "decline"
+            return self._reply(question, language, text, kind, vector)
         return self._reply(
             question, language, compose.unknown_text(fallback, language), "unknown", vector
         )
@@ -362,17 +377,8 @@ class Assistant:
     ) -> Answer:
         return Answer(
             question, text, language, False, NO_ROUTE, None, [], kind=kind,
-            turn=Turn(question), vector=vector,
+            turn=Turn(question, language=language), vector=vector,
         )  # fmt: skip
-
-    def _role_names(self) -> dict[str, list[str]]:
-        """The names a person may answer a clarifying question with, per role."""
-        names: dict[str, list[str]] = {}
-        for role in self.knowledge.hulplijnen.roles:
-            words = {fold(role.id), fold(role.name.nl), fold(role.name.en)}
-            words |= {fold(name.split(" (")[0]) for name in (role.name.nl, role.name.en)}
-            names[role.id] = sorted(words)
-        return names
 
     def _routed_to(self, question: str, language: str, role_id: str, vector: np.ndarray) -> Answer:
         """The reply to a clarifying question: the role chosen, with how to reach it."""
@@ -386,16 +392,22 @@ class Assistant:
             role_name=role.name.get(language),
             sources=[self._role_source(role_id)],
             kind="route",
-            turn=Turn(question, role=role_id),
+            turn=Turn(question, role=role_id, language=language),
             vector=vector,
         )
+
+    def _describes_role(self, reading: Reading, unit: Unit, the_route: Route) -> bool:
+        """For a question that asks for a person (not a fact), a passage from the section
+        that describes the role it is routed to adds nothing to the role card."""
+        if not the_route.role or the_route.clarify:
+            return False
+        if max(reading.intents, key=lambda k: reading.intents[k]) != "help":
+            return False
+        source = self._role_source(the_route.role)
+        return (unit.path, unit.heading) == (source.path, source.section)
 
     def _role_source(self, role_id: str) -> Source:
         ref = self.knowledge.hulplijnen.role(role_id).source
         path = f"documents/{ref.document}"
         title = next((u.title for u in self.model.units if u.path == path), ref.document)
         return Source(path=path, title=title, section=ref.section or "")
-
-
-def _unique(sources: list[Source]) -> list[Source]:
-    return list(dict.fromkeys(sources))

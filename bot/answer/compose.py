@@ -8,29 +8,28 @@ from __future__ import annotations
 
 import re
 
+from bot.answer.message import read_message
 from bot.answer.route import Route
+from bot.answer.text import fold
 from bot.answer.units import Unit
 from bot.knowledge import Hulplijnen, Role
 
-SLACK_MARKUP = re.compile(r"<([@#!])([^>|]+)(?:\|([^>]+))?>|<(https?://[^>|]+)(?:\|([^>]+))?>")
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# A thank-you or a goodbye gets its own first words; what the message is (small talk) is
+# the intent model's call, these only choose the phrasing of the reply.
+THANKS = re.compile(r"\b(?:dank\w*|bedankt|thanks?|thx|thnx|tnx|ty|merci)\b")
+GOODBYE = re.compile(r"\b(?:doei\w*|tot ziens|tot later|bye|goodbye|see you|cheers)\b")
+GREETING = re.compile(r"^\W*(?:hoi|hallo|hey|hi|hello|hiya|goedemorgen|goedemiddag|morning)\b")
+
+
+def is_everyday(message: str) -> bool:
+    """Thanks, a goodbye or a greeting: never a follow-up of the previous question."""
+    folded = fold(message)
+    return bool(THANKS.search(folded) or GOODBYE.search(folded) or GREETING.search(folded))
 
 
 def clean_question(text: str, max_chars: int) -> str:
-    """Slack markup to plain words, control characters out, whitespace folded, length bounded."""
-
-    def plain(match: re.Match[str]) -> str:
-        if match.group(4):  # a link: keep its label or the URL
-            return match.group(5) or match.group(4)
-        if match.group(1) == "#":
-            return "#" + (match.group(3) or "kanaal")
-        return ""  # user mentions and special mentions carry no question content
-
-    text = SLACK_MARKUP.sub(plain, text or "")
-    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-    text = CONTROL.sub(" ", text)
-    text = re.sub(r"\s+", " ", text).strip()
-    return text[:max_chars].strip()
+    """A message's own words, one line: Slack markup, quotes, mail headers and signature out."""
+    return read_message(text, max_chars).text
 
 
 def role_text(role: Role, language: str, reason: bool = True) -> str:
@@ -128,16 +127,35 @@ def _ask(fallback: Role, language: str) -> str:
     return start + (f" ({contact})." if contact else ".")
 
 
-def smalltalk_text(language: str) -> str:
-    if language == "en":
+def smalltalk_text(language: str, message: str = "") -> str:
+    """A friendly reply to a greeting, thanks, a goodbye or "wat kun je?", with examples."""
+    en = language == "en"
+    folded = fold(message)
+    if THANKS.search(folded):
+        first = "You're welcome!" if en else "Graag gedaan!"
+    elif GOODBYE.search(folded):
+        first = "Bye, and good luck!" if en else "Tot ziens, en succes!"
+    else:
+        first = "Hi!" if en else "Hoi!"
+    if en:
         return (
-            "Hi! I'm Leerroute: I answer questions about the learning routes and tell you who can help you. Try for example:\n"
-            "• When is werkatelier 4?\n• Who can I talk to about a conflict in my team?\n• What does the leergang cost?"
+            f"{first} I'm Leerroute: I answer questions about the learning routes and tell you "
+            "who can help you. Try for example:\n"
+            "• When is werkatelier 4?\n• Who can I talk to about a conflict in my team?\n"
+            "• What does the leergang cost?"
         )
     return (
-        "Hoi! Ik ben Leerroute: ik beantwoord vragen over de leerroutes en vertel je wie je verder kan helpen. Vraag bijvoorbeeld:\n"
-        "• Wanneer is werkatelier 4?\n• Bij wie kan ik terecht met een conflict in mijn team?\n• Wat kost de leergang?"
+        f"{first} Ik ben Leerroute: ik beantwoord vragen over de leerroutes en vertel je wie je "
+        "verder kan helpen. Vraag bijvoorbeeld:\n"
+        "• Wanneer is werkatelier 4?\n• Bij wie kan ik terecht met een conflict in mijn team?\n"
+        "• Wat kost de leergang?"
     )
+
+
+def shortened_note(language: str) -> str:
+    if language == "en":
+        return "_Your message was long: I answered the questions in it and left the rest out._"
+    return "_Je bericht was lang: ik heb de vragen erin beantwoord en de rest weggelaten._"
 
 
 def unknown_text(fallback: Role, language: str) -> str:

@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 
 from bot.answer.compose import clean_question
 from bot.answer.language import detect_language
+from bot.conversations import conversation_key
 from bot.services import Services
 from bot.slack import blocks
 
@@ -41,11 +42,18 @@ def thread_messages(client: WebClient, channel: str, thread_ts: str) -> list[dic
 
 
 def render_answer(
-    services: Services, *, text: str, user: str, surface: str, earlier: list[str] | None = None
+    services: Services,
+    *,
+    text: str,
+    user: str,
+    surface: str,
+    earlier: list[str] | None = None,
+    key: str | None = None,
 ) -> tuple[str, list[dict[str, Any]] | None]:
-    """The reply to a question as (fallback text, blocks); an apology if answering failed."""
+    """The reply to a question as (fallback text, blocks); an apology if answering failed.
+    `key` names the conversation (bot.conversations) whose state follow-ups read."""
     try:
-        asked = services.questions.ask(text, user, surface, earlier)
+        asked = services.questions.ask(text, user, surface, earlier, key)
     except Exception:  # the boundary: the user hears about it, the log gets the details
         log.exception("answering a %s question failed", surface)
         return blocks.apology(detect_language(text)), None
@@ -63,10 +71,13 @@ def answer_in_slack(
     surface: str,
     thread_ts: str | None,
     earlier: list[str] | None = None,
+    team: str | None = None,
 ) -> None:
-    """Answer in the channel (in the thread when given); an apology when answering fails."""
+    """Answer in the channel (in the thread when given); an apology when answering fails.
+    The conversation is the thread (or the DM): its state is kept in the database."""
+    key = conversation_key(team, channel, thread_ts)
     reply, reply_blocks = render_answer(
-        services, text=text, user=user, surface=surface, earlier=earlier
+        services, text=text, user=user, surface=surface, earlier=earlier, key=key
     )
     client.chat_postMessage(
         channel=channel, thread_ts=thread_ts, text=reply, blocks=reply_blocks, unfurl_links=False

@@ -58,6 +58,7 @@ def register(app: App, services: Services) -> None:
             channel=channel,
             surface="assistant",
             thread_ts=thread_ts,
+            team=context.team_id,
             earlier=earlier_questions(messages, context.bot_user_id, payload["ts"]),
         )
 

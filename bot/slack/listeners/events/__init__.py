@@ -38,6 +38,7 @@ def register(app: App, services: Services) -> None:
             channel=event["channel"],
             surface="mention",
             thread_ts=thread_ts,
+            team=context.team_id,
             earlier=earlier,
         )
 

@@ -48,6 +48,7 @@ def register(app: App, services: Services) -> None:
                 channel=channel,
                 surface="dm",
                 thread_ts=thread_ts,
+                team=context.team_id,
                 earlier=earlier,
             )
             return
@@ -66,6 +67,7 @@ def register(app: App, services: Services) -> None:
             channel=channel,
             surface="thread",
             thread_ts=thread_ts,
+            team=context.team_id,
             earlier=earlier_questions(messages, bot_user, event["ts"]),
         )
 
