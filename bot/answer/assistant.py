@@ -66,6 +66,10 @@ class Reading:
     roles: list[tuple[str, float]] = field(default_factory=list)  # likeliest first
     clause: np.ndarray | None = None  # the intents of its clauses (model.clause_row)
 
+    @property
+    def top_intent(self) -> str:
+        return max(self.intents, key=lambda k: self.intents[k])
+
 
 class Assistant:
     """Read the question with the models, then compose (or generate) the reply."""
@@ -224,13 +228,14 @@ class Assistant:
             return alone  # a complete question is a new topic; "thx!" is small talk
         carried = dict(zip(INTENTS, previous.intents, strict=True)) if previous.intents else None
         follow_up = self.read(question, vector, inherited, intents=carried)
-        top = self.model.units[int(np.argmax(follow_up.scores))]
+        best = int(np.argmax(follow_up.scores))
+        top = self.model.units[best]
         about_it = set(top.sessions) & set(inherited or [])
         programme_card = top.kind == "card" and not top.sessions and bool(inherited)
         if follow_up.best is None and (about_it or programme_card):
             # The conversation is on a session: its best unit, or a curated card on the
             # programme as a whole ("waar is dat?": the location), answers the follow-up.
-            follow_up.best = int(np.argmax(follow_up.scores))
+            follow_up.best = best
         if follow_up.best is not None and (
             alone.best is None or follow_up.p_answer > alone.p_answer
         ):
@@ -357,7 +362,7 @@ class Assistant:
     ) -> Answer:
         """Small talk gets a friendly reply; the rest an honest 'not in my sources'."""
         fallback = self.knowledge.hulplijnen.role(self.fallback_role)
-        top_intent = max(reading.intents, key=lambda k: reading.intents[k])
+        top_intent = reading.top_intent
         if top_intent == "smalltalk" and not reading.out_of_scope:
             text = compose.smalltalk_text(language, question)
             return self._reply(question, language, text, "smalltalk")
@@ -401,7 +406,7 @@ class Assistant:
         that describes the role it is routed to adds nothing to the role card."""
         if not the_route.role or the_route.clarify:
             return False
-        if max(reading.intents, key=lambda k: reading.intents[k]) != "help":
+        if reading.top_intent != "help":
             return False
         source = self._role_source(the_route.role)
         return (unit.path, unit.heading) == (source.path, source.section)

@@ -82,7 +82,7 @@ def _around_questions(text: str, max_chars: int) -> str:
     """The questions of a long message, each with the sentence before it, in their order;
     the last sentences when it asks nothing with a question mark."""
     sentences = SENTENCE.split(text)
-    asked = [i for i, s in enumerate(sentences) if s.rstrip().endswith("?")]
+    asked = _asking(sentences)
     context = [i - 1 for i in asked if i > 0 and i - 1 not in asked]
     # The questions first, then the sentence before each; without a question mark, the
     # last sentences first.
@@ -103,7 +103,12 @@ def questions_in(text: str) -> str:
     """The sentences of a message that ask (end in a question mark), when there are others
     around them; the message itself otherwise."""
     sentences = SENTENCE.split(text)
-    asked = [s for s in sentences if s.rstrip().endswith("?")]
+    asked = _asking(sentences)
     if not asked or len(asked) == len(sentences):
         return text
-    return " ".join(asked)
+    return " ".join(sentences[i] for i in asked)
+
+
+def _asking(sentences: list[str]) -> list[int]:
+    """The positions of the sentences that ask (end in a question mark)."""
+    return [i for i, sentence in enumerate(sentences) if sentence.rstrip().endswith("?")]
