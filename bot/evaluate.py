@@ -173,3 +173,53 @@ def cross_validate(
         if progress:
             progress(fold + 1)
     return report
+
+
+@dataclass
+class Comparison:
+    """The same questions answered composed (no model) and with the model: what people
+    would see either way, and what happened to the generated answers."""
+
+    composed: Report = field(default_factory=Report)
+    generated: Report = field(default_factory=Report)
+    sent: int = 0  # questions whose answer went to the model
+    shown: int = 0  # generated answers that passed their check
+    rejected: Counter[str] = field(default_factory=Counter)  # why the others did not
+    seconds: list[float] = field(default_factory=list)  # generation time of each sent one
+
+    def as_json(self) -> dict[str, Any]:
+        ordered = sorted(self.seconds)
+
+        def at(q: float) -> float:
+            return round(ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))], 2)
+
+        return {
+            "composed": self.composed.as_json()["rates"],
+            "generated": self.generated.as_json()["rates"],
+            "sent_to_model": self.sent,
+            "shown_generated": self.shown,
+            "rejected": dict(self.rejected.most_common()),
+            "generation_s": {"p50": at(0.5), "p95": at(0.95)} if ordered else {},
+        }
+
+
+def compare(
+    assistant: Assistant, examples: Iterable[Example], progress: Callable[[int], None] | None = None
+) -> Comparison:
+    """Each question asked twice: composed, then with the configured model."""
+    from bot.answer.reply import Conversation
+
+    result = Comparison()
+    for done, example in enumerate(examples, start=1):
+        score_one(result.composed, example, assistant.answer_offline(example.text, Conversation()))
+        answer = assistant.answer(example.text)
+        score_one(result.generated, example, answer)
+        if answer.generated or answer.rejected:
+            result.sent += 1
+            result.seconds.append(answer.generation_s)
+            result.shown += int(answer.generated)
+            if answer.rejected:
+                result.rejected[answer.rejected] += 1
+        if progress:
+            progress(done)
+    return result

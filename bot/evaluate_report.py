@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.answer.corpus import load_question_set, training_examples
-from bot.evaluate import GROUPS, Report, cross_validate, score
+from bot.evaluate import GROUPS, Comparison, Report, compare, cross_validate, score
 
 DEV_SET = Path("tests/data/dev.yaml")
 VALIDATION_SET = Path("tests/data/validation.yaml")
@@ -129,3 +129,58 @@ def run_dialogues(svc: Any, console: Console, path: Path, as_json: bool, all_mis
             highlight=False,
             markup=False,
         )
+
+
+def sample(items: list[Any], limit: int | None) -> list[Any]:
+    """At most `limit` items, spread evenly over the set (it is ordered by source file)."""
+    if limit is None or len(items) <= limit:
+        return items
+    step = len(items) / limit
+    return [items[int(i * step)] for i in range(limit)]
+
+
+def run_comparison(
+    svc: Any, console: Console, question_set: Path | None, limit: int | None, as_json: bool
+) -> None:
+    """Composed and generated answers side by side, with what became of the generated."""
+    sets = [question_set] if question_set else [DEV_SET, VALIDATION_SET]
+    results: dict[str, Comparison] = {}
+    for path in sets:
+        if not path.exists() and question_set is None:
+            continue
+        examples = sample(list(load_question_set(path)), limit)
+        label = f"{path}: {{}} of {len(examples)} asked twice…"
+        with console.status(label.format(0)) as status:
+
+            def progress(done: int) -> None:
+                status.update(label.format(done))  # noqa: B023 - used inside this iteration
+
+            results[str(path)] = compare(svc.assistant, examples, progress)
+    if as_json:
+        print(json.dumps({k: v.as_json() for k, v in results.items()}, indent=2))
+        return
+    for name, result in results.items():
+        print_comparison(console, name, result)
+
+
+def print_comparison(console: Console, name: str, result: Comparison) -> None:
+    table = Table("measure", "composed", "generated", title=name, title_justify="left", box=None)
+    for group in GROUPS:
+        if not result.composed.pair(group)[1]:
+            continue
+        cells = []
+        for report in (result.composed, result.generated):
+            hits, total = report.pair(group)
+            cells.append(f"{hits / total:.1%} ({hits}/{total})")
+        table.add_row(LABELS[group], *cells)
+    console.print(table)
+    summary = result.as_json()
+    shown = f"{result.shown}/{result.sent}" if result.sent else "0/0"
+    console.print(f"sent to the model: {result.sent}; shown as generated: {shown}")
+    if result.rejected:
+        reasons = ", ".join(f"{why} {n}" for why, n in result.rejected.most_common())
+        console.print(f"rejected or failed: {reasons}")
+    if summary["generation_s"]:
+        timing = summary["generation_s"]
+        console.print(f"generation time p50 / p95: {timing['p50']} / {timing['p95']} s")
+    console.print()

@@ -10,15 +10,23 @@ Both keep a `Conversation` per conversation, as Slack does per thread:
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from rich.console import Console
+from rich.live import Live
 from rich.markup import escape
+from rich.text import Text
 
 from bot.answer.assistant import Answer, Assistant
+from bot.answer.compose import apology_text
+from bot.answer.language import detect_language
 from bot.answer.reply import Conversation
+from bot.embeddings import EmbeddingError
+
+log = logging.getLogger(__name__)
 
 STOP_WORDS = {"stop", "exit", "quit", ":q"}
 # Slack mrkdwn: *bold*, _italic_, `code`, <url|label> and <url>.
@@ -29,8 +37,16 @@ MRKDWN = re.compile(
     r"|`(?P<code>[^`\n]+)`"
 )
 LABELS = {
-    "nl": {"source": "bron", "clarify": "Antwoord met het nummer of de naam van een rol."},
-    "en": {"source": "source", "clarify": "Reply with the number or the name of a role."},
+    "nl": {
+        "source": "bron",
+        "clarify": "Antwoord met het nummer of de naam van een rol.",
+        "generated": "geschreven door een taalmodel uit de bronnen hieronder, en gecontroleerd",
+    },
+    "en": {
+        "source": "source",
+        "clarify": "Reply with the number or the name of a role.",
+        "generated": "written by a language model from the sources below, and checked",
+    },
 }
 
 
@@ -60,10 +76,30 @@ def print_answer(console: Console, answer: Answer) -> None:
     console.print(mrkdwn_to_rich(answer.text), highlight=False)
     if answer.route.clarify:
         console.print(f"[dim]{labels['clarify']}[/]", highlight=False)
-    for source in answer.sources:
+    if answer.generated:
+        console.print(f"[dim]({labels['generated']})[/]", highlight=False)
+    for number, source in enumerate(answer.sources, start=1):
         section = f" — {source.section}" if source.section else ""
-        line = f"{labels['source']}: {source.title}{section}"
+        cited = f"[{number}] " if answer.generated else ""
+        line = f"{labels['source']}: {cited}{source.title}{section}"
         console.print(f"[dim]{escape(line)}[/]", highlight=False)
+
+
+def streamed_answer(
+    console: Console, assistant: Assistant, message: str, conversation: Conversation | None
+) -> Answer:
+    """The answer, with a generated text shown as it is written (in a terminal); the
+    answer that stands is printed after it by the caller."""
+    if assistant.generator is None or not console.is_terminal:
+        return assistant.answer(message, conversation)
+    pieces: list[str] = []
+    with Live(Text(""), console=console, transient=True, refresh_per_second=8) as live:
+
+        def show(piece: str) -> None:
+            pieces.append(piece)
+            live.update(Text("".join(pieces), style="dim"))
+
+        return assistant.answer(message, conversation, on_text=show)
 
 
 def prompt_reader(console: Console) -> Callable[[], str]:
@@ -79,8 +115,9 @@ def prompt_reader(console: Console) -> Callable[[], str]:
     return lambda: session.prompt(HTML("<b><ansicyan>jij&gt;</ansicyan></b> "))
 
 
-def run_chat(assistant: Assistant, console: Console, read: Callable[[], str]) -> None:
-    """One conversation in the terminal, until Ctrl-D or 'stop'."""
+def run_chat(current: Callable[[], Assistant], console: Console, read: Callable[[], str]) -> None:
+    """One conversation in the terminal, until Ctrl-D or 'stop'. `current` gives the
+    engine for each message: the one reloaded after an ingest, also from another process."""
     console.print("[bold]Leerroute[/] — stel je vraag (Ctrl-D of 'stop' om te stoppen).")
     conversation = Conversation()
     while True:
@@ -93,7 +130,7 @@ def run_chat(assistant: Assistant, console: Console, read: Callable[[], str]) ->
             return
         if not message.strip():
             continue
-        print_answer(console, assistant.answer(message, conversation))
+        print_answer(console, streamed_answer(console, current(), message, conversation))
         console.print()
 
 
@@ -122,5 +159,13 @@ def answer_lines(assistant: Assistant, lines: Iterable[str]) -> Iterator[dict[st
             if conversation_id is not None
             else None
         )
-        result = assistant.answer(question, conversation).as_json()
+        try:
+            result = assistant.answer(question, conversation).as_json()
+        except EmbeddingError as exc:  # this question fails; the rest of the batch goes on
+            log.warning("a question could not be answered: %s", exc)
+            result = {
+                "question": question,
+                "answer": apology_text(detect_language(question)),
+                "error": str(exc),
+            }
         yield {**result, "conversation": conversation_id} if conversation_id else result

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.answer import compose, facts
+from bot.answer import compose, facts, generated
 from bot.answer.corpus import INTENTS
 from bot.answer.followup import (
     analogous_unit,
@@ -31,7 +31,7 @@ from bot.answer.followup import (
     role_names,
 )
 from bot.answer.language import detect_language
-from bot.answer.llm import OpenAIGenerator
+from bot.answer.llm import OpenAIGenerator, TextSink
 from bot.answer.message import questions_in, read_message
 from bot.answer.model import EngineModel, intents_as_clauses
 from bot.answer.reply import Answer, Conversation, Source, Turn
@@ -92,11 +92,18 @@ class Assistant:
         self.max_question_chars = max_question_chars
         self.today = today
 
-    def answer(self, question: str, conversation: Conversation | None = None) -> Answer:
+    def answer(
+        self,
+        question: str,
+        conversation: Conversation | None = None,
+        on_text: TextSink | None = None,
+    ) -> Answer:
         """The reply to one message. `conversation`, when given, is the state of the
-        conversation the message belongs to: it is read, and this turn is added to it."""
+        conversation the message belongs to: it is read, and this turn is added to it.
+        `on_text` receives a generated answer's text as it streams in; the returned answer
+        is what stands (the composed one when the generated text failed its check)."""
         started = time.perf_counter()
-        result = self._answer(question, conversation or Conversation())
+        result = self._answer(question, conversation or Conversation(), sink=on_text)
         result.latency_ms = (time.perf_counter() - started) * 1000
         return result
 
@@ -148,7 +155,13 @@ class Assistant:
             clause=clause,
         )
 
-    def _answer(self, raw: str, conversation: Conversation, generate: bool = True) -> Answer:
+    def _answer(
+        self,
+        raw: str,
+        conversation: Conversation,
+        generate: bool = True,
+        sink: TextSink | None = None,
+    ) -> Answer:
         message = read_message(raw, self.max_question_chars)
         asked_for, only_that = requested_language(message.text)
         conversation.language = asked_for or conversation.language
@@ -156,9 +169,11 @@ class Assistant:
         previous = conversation.last
         if only_that and previous is not None:  # "in English please": the last one again
             again = Conversation(conversation.turns[:-1], conversation.language)
-            result = self._answer(previous.question, again, generate)
+            result = self._answer(previous.question, again, generate, sink)
         else:
             result = self._reply_to(message.text, language, previous, generate)
+            if generate and result.kind in {"answer", "route"} and self.generator is not None:
+                self._generate(result, previous, sink)
         if message.shortened:
             result.shortened = True
             result.text = f"{result.text}\n\n{compose.shortened_note(language)}"
@@ -201,8 +216,7 @@ class Assistant:
         if direct is None and not the_route.routed:
             return self._not_answered(question, language, reading, vector)
         answer = self._compose(question, language, reading, direct, the_route, vector)
-        if generate and self.generator is not None and not the_route.clarify:
-            self._generate(answer, direct[0] if direct else "", the_route, language)
+        answer.facts = direct[0] if direct else ""
         return answer
 
     def _read_in_context(self, question: str, vector: np.ndarray, previous: Turn | None) -> Reading:
@@ -343,19 +357,12 @@ class Assistant:
         )
         return text or unit.text
 
-    def _generate(self, answer: Answer, composed: str, the_route: Route, language: str) -> None:
+    def _generate(self, answer: Answer, previous: Turn | None, sink: TextSink | None) -> None:
         assert self.generator is not None
-        role = self.knowledge.hulplijnen.role(the_route.role) if the_route.role else None
-        text = self.generator.generate(
-            question=answer.question,
-            language=language,
-            passages=answer.passages,
-            facts=composed,
-            route=compose.role_text(role, language) if role and not the_route.clarify else "",
-            history=[],
+        role_source = self._role_source(answer.route.role) if answer.route.role else None
+        generated.replace_if_grounded(
+            answer, self.generator, self.knowledge.hulplijnen, previous, sink, role_source
         )
-        if text:
-            answer.text, answer.generated = text, True
 
     def _not_answered(
         self, question: str, language: str, reading: Reading, vector: np.ndarray

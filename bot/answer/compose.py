@@ -166,3 +166,10 @@ def unknown_text(fallback: Role, language: str) -> str:
         else "Dat staat niet in mijn bronnen, dus daar kan ik geen betrouwbaar antwoord op geven."
     )
     return f"{first}\n{_ask(fallback, language)}"
+
+
+def apology_text(language: str) -> str:
+    """When answering failed: short, in the person's language, nothing technical."""
+    if language == "en":
+        return "Sorry, something went wrong while answering your question. Please try again in a moment."
+    return "Sorry, er ging iets mis bij het beantwoorden van je vraag. Probeer het zo nog eens."

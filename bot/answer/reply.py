@@ -105,6 +105,9 @@ class Answer:
     passages: list[Passage] = field(default_factory=list)
     vector: np.ndarray | None = None  # the question's embedding (for HR's themes)
     shortened: bool = False  # a long message was read around its questions only
+    facts: str = ""  # the composed direct answer (what a generated one must keep to)
+    rejected: str | None = None  # why a generated answer was not used (check or failure)
+    generation_s: float = 0.0  # seconds spent on generating
 
     def as_json(self) -> dict[str, Any]:
         """The `ask --json` contract. An empty message (emoji, punctuation) counts as small

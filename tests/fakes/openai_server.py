@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from ._http import LocalHTTPServer, read_body, write_response
 
-Mode = Literal["ok", "error500", "ratelimit429", "slow", "empty", "down"]
+Mode = Literal["ok", "error500", "ratelimit429", "slow", "trickle", "empty", "down"]
 DEFAULT_REPLY = "Dit is een antwoord uit de bronnen."
 
 _ERRORS: dict[str, tuple[int, dict[str, Any]]] = {
@@ -88,8 +88,10 @@ class FakeOpenAI:
     """OpenAI-compatible ``/v1/chat/completions`` (incl. SSE streaming) and ``/v1/embeddings``.
 
     ``reply`` may be a string or a callable receiving the request JSON. ``mode``: ``ok``,
-    ``error500``, ``ratelimit429``, ``slow`` (answers after ``delay`` seconds), ``empty`` (empty
-    content) or ``down`` (closes the connection without answering).
+    ``error500``, ``ratelimit429``, ``slow`` (answers after ``delay`` seconds), ``trickle``
+    (streams one word every ``delay`` seconds), ``empty`` (empty content) or ``down`` (closes
+    the connection without answering). ``fail_first`` makes that many requests fail with a
+    500 before ``mode`` applies. ``disconnects`` counts streams the client hung up on.
     """
 
     def __init__(
@@ -98,6 +100,8 @@ class FakeOpenAI:
         self.reply = reply
         self.mode: Mode = "ok"
         self.delay = 5.0
+        self.fail_first = 0
+        self.disconnects = 0
         self.embedding_dim = embedding_dim
         self.requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
@@ -157,6 +161,10 @@ class FakeOpenAI:
             return self._error(req, "unauthorized")
         if mode == "slow" and self._stopping.wait(self.delay):
             return
+        if path.endswith("chat/completions") and self.fail_first > 0:
+            with self._lock:
+                self.fail_first -= 1
+            return self._error(req, "error500")
         if mode in _ERRORS:
             return self._error(req, mode)
         if path == "/v1/chat/completions" and req.command == "POST":
@@ -252,9 +260,13 @@ class FakeOpenAI:
             for event in events:
                 req.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
                 req.wfile.flush()
+                if self.mode == "trickle" and self._stopping.wait(self.delay):
+                    return
             req.wfile.write(b"data: [DONE]\n\n")
+            req.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
-            pass
+            with self._lock:
+                self.disconnects += 1
 
     def _embeddings(self, req: BaseHTTPRequestHandler, body: dict[str, Any]) -> None:
         inputs = body.get("input")
