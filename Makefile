@@ -8,9 +8,11 @@ BIN := $(VENV)/bin
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml requirements.lock
+	@echo "Installing Leerroute and its locked dependencies into $(VENV) (about 2 minutes, once)…"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev,postgres]'
+	@echo "Installed."
 	touch $@
 
 ## run: index the knowledge (incrementally), then Slack when tokens are set, else the terminal chat

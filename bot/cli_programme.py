@@ -72,6 +72,8 @@ def reflect_plan(
         tz = ZoneInfo(svc.settings.reflection.timezone)
         prompts = [p.as_json(tz) for p in svc.reflection.plan()]
         cohorts = {p.user_id: p.cohort for p in svc.participants.all()}
+        if user is not None and user not in cohorts:
+            fail(f"--user: {user} is not a participant (see `leerroute participants list`)")
         people = [user] if user else [p.user_id for p in svc.participants.active()]
         rows = [
             {"user": person, "cohort": cohorts.get(person, "default"), **prompt.as_json(tz)}
@@ -101,19 +103,27 @@ def participants_import(
     svc = services()
     with friendly_errors():
         if cohort != "default" and cohort not in svc.knowledge.cohorts:
-            err.print(
-                f"[yellow]note:[/] cohort '{cohort}' has no dates of its own in knowledge/cohorts.yaml;"
-                " it follows the dates in programme.yaml",
-                highlight=False,
-                soft_wrap=True,
+            known = ", ".join(["default", *svc.knowledge.cohorts])
+            fail(
+                f"--cohort: '{cohort}' is not in knowledge/cohorts.yaml (known: {known}); "
+                "add it there with its dates first"
             )
         try:
             result = import_csv(file, svc.participants, lambda: email_lookup(svc.settings), cohort)
         except (CsvImportError, SlackConfigError) as exc:
             fail(str(exc))
-    console.print(f"enrolled {len(result.enrolled)}; not found: {len(result.not_found)}")
+    console.print(
+        f"enrolled {len(result.enrolled)}; not found: {len(result.not_found)}; "
+        f"lines skipped: {len(result.skipped_lines)}"
+    )
     for line in result.not_found:
         err.print(f"[yellow]not found:[/] {line}", highlight=False)
+    if result.skipped_lines:
+        numbers = ", ".join(str(n) for n in result.skipped_lines)
+        err.print(
+            f"[yellow]skipped:[/] line(s) {numbers} hold no Slack user id or e-mail address",
+            highlight=False,
+        )
 
 
 @participants_app.command("list")
@@ -149,4 +159,7 @@ def portfolio_export(user: Annotated[str, typer.Option(help="Slack user id.")]) 
     """Print a participant's portfolio as Markdown."""
     svc = services()
     with friendly_errors():
+        known = user in {p.user_id for p in svc.participants.all()}
+        if not known and not svc.portfolio.entries(user):  # a removed one keeps their portfolio
+            fail(f"--user: {user} is not a participant and has no portfolio")
         print(svc.portfolio.markdown(user), end="")

@@ -22,6 +22,33 @@ class DatabaseError(Exception):
     """The database cannot be reached or migrated; the message is one line."""
 
 
+# Written in the data dir once a SQLite database was created there: when the file is gone
+# later, an empty one must not silently take its place.
+CREATED_MARKER = "database-created"
+
+
+def sqlite_file(settings: Settings) -> Path | None:
+    url = settings.db_url
+    if not url.startswith("sqlite:///") or url.endswith(":memory:"):
+        return None
+    return Path(url.removeprefix("sqlite:///"))
+
+
+def refuse_a_silent_new_database(settings: Settings) -> None:
+    """A SQLite file that existed once and is gone now is an accident, not a fresh start."""
+    path = sqlite_file(settings)
+    if path is not None and not path.exists() and (settings.data_dir / CREATED_MARKER).exists():
+        raise DatabaseError(
+            f"the database {path} is gone, though one was created here: restore it from a "
+            "backup, or start an empty one with `leerroute db init --force`"
+        )
+
+
+def mark_created(settings: Settings) -> None:
+    if sqlite_file(settings) is not None:
+        (settings.data_dir / CREATED_MARKER).write_text(str(sqlite_file(settings)) + "\n")
+
+
 def create_db_engine(settings: Settings) -> Engine:
     url = settings.db_url
     if url.startswith("sqlite"):
@@ -40,7 +67,13 @@ def create_db_engine(settings: Settings) -> Engine:
         url = "postgresql://" + url.removeprefix("postgres://")
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    try:
+        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    except ModuleNotFoundError as exc:
+        raise DatabaseError(
+            f"DATABASE_URL needs the database driver '{exc.name}', which is not installed: "
+            "pip install 'leerroute[postgres]' (or make setup)"
+        ) from None
 
 
 def upgrade(engine: Engine) -> None:
@@ -77,15 +110,36 @@ def _reason(exc: Exception) -> str:
 def check(engine: Engine) -> None:
     try:
         with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+            # sqlite_master forces SQLite to read the file's first page: a file that is
+            # not (or no longer) a database fails here, where SELECT 1 would not.
+            query = (
+                "SELECT count(*) FROM sqlite_master"
+                if engine.dialect.name == "sqlite"
+                else "SELECT 1"
+            )
+            connection.execute(text(query))
     except SQLAlchemyError as exc:
-        raise DatabaseError(f"cannot reach the database: {type(exc).__name__}") from None
+        orig = getattr(exc, "orig", None)
+        reason = str(orig) if orig is not None else type(exc).__name__
+        raise DatabaseError(f"cannot use the database: {reason.splitlines()[0][:120]}") from None
 
 
 class Database:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, file: Path | None = None) -> None:
         self.engine = engine
         self.sessions = sessionmaker(engine, expire_on_commit=False)
+        self.file = file  # a SQLite database's file: deleted or replaced while we run?
+        self._identity = _identity(file) if file is not None else None
+
+    def check(self) -> None:
+        """The database answers, and (SQLite) is still the file it was when opened: a
+        deleted file keeps answering from the unlinked copy, and every write is lost."""
+        if self.file is not None and _identity(self.file) != self._identity:
+            raise DatabaseError(
+                f"the database file {self.file} was deleted or replaced while running: "
+                "restore it and restart"
+            )
+        check(self.engine)
 
     def claim_event(self, event_id: str, body: str | None = None) -> bool:
         """True for the first process to claim a Slack event id; False for every retry.
@@ -156,3 +210,11 @@ class Database:
         """A unit of work: committed when the block ends, rolled back on any error."""
         with self.sessions() as session, session.begin():
             yield session
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino

@@ -78,6 +78,11 @@ class Question(Base):
     # pseudonymous; the vector is deleted with the text when retention runs out.
     topic: Mapped[str | None] = mapped_column(String(200), nullable=True)
     vector: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    # Why a 👎 (the modal's choice) and the asker's few words, scrubbed of personal data.
+    feedback_reason: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    feedback_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The Slack event the question came with: a redelivered event is recorded once.
+    event_id: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True, index=True)
 
 
 class Participant(Base):

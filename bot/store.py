@@ -13,6 +13,9 @@ from urllib.parse import urlparse
 from bot.settings import Settings
 
 CHUNKS = "leerroute-chunks"
+# Written by every ingest when it is done: a running process that sees it change reopens
+# its Chroma client, because Chroma on disk does not show one process's writes to another.
+INDEX_STAMP = "index-stamp"
 
 
 class StoreError(Exception):
@@ -80,3 +83,49 @@ def all_records(collection: Any, include: list[str]) -> dict[str, Any]:
         if len(batch["ids"]) < page:
             return out
         offset += page
+
+
+def indexed_files(collection: Any) -> dict[str, dict[str, bool]]:
+    """Per file in the index, its stored versions (content hashes), each with whether all
+    of its chunks are there. Chunks from before the count was kept count as complete."""
+    counts: dict[tuple[str, str], list[int]] = {}
+    for meta in all_records(collection, ["metadatas"])["metadatas"]:
+        seen = counts.setdefault((meta["path"], meta["file_hash"]), [0, 0])
+        seen[0] += 1
+        seen[1] = int(meta.get("file_chunks") or 0)
+    files: dict[str, dict[str, bool]] = {}
+    for (path, digest), (found, expected) in counts.items():
+        files.setdefault(path, {})[digest] = found >= expected
+    return files
+
+
+def incomplete_files(collection: Any) -> list[str]:
+    """Files no complete version of which is in the index (a killed ingest)."""
+    return sorted(
+        path for path, versions in indexed_files(collection).items() if not any(versions.values())
+    )
+
+
+def stamp_index(settings: Settings) -> None:
+    """Tell running processes the index changed (atomically: never a half-written stamp)."""
+    import os
+    import time
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    target = settings.data_dir / INDEX_STAMP
+    partial = target.with_suffix(".partial")
+    partial.write_text(f"{time.time_ns()}-{os.getpid()}\n", encoding="utf-8")
+    partial.replace(target)
+
+
+def index_stamp(settings: Settings) -> str:
+    try:
+        return (settings.data_dir / INDEX_STAMP).read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
+
+
+def close_client(client: Any) -> None:
+    """Let go of a Chroma client, so the next one reads the store from disk again."""
+    with contextlib.suppress(Exception):  # an older chromadb without close(): nothing held
+        client.close()

@@ -1,8 +1,12 @@
 """Incremental indexing of the knowledge base into Chroma.
 
-State lives in Chroma itself: every chunk carries its file's path and content hash,
-so a run compares hashes and re-embeds only what changed. New chunks are written
-before old ones are removed, so an interrupted run leaves a usable index.
+State lives in Chroma itself: every chunk carries its file's path, content hash and the
+number of chunks the file has, so a run compares hashes and re-embeds only what changed,
+and a file counts as indexed only when all its chunks are there (a run killed between two
+batches of a file leaves it incomplete, and the next run embeds it again). New chunks are
+written before old ones are removed, so an interrupted run leaves a usable index.
+
+Only files inside the knowledge folder are indexed; `--rebuild` always rebuilds all of it.
 """
 
 from __future__ import annotations
@@ -16,15 +20,17 @@ from pathlib import Path
 from typing import Any
 
 from bot.embeddings import Embedder
-from bot.knowledge import Knowledge, load_knowledge
+from bot.knowledge import Knowledge, KnowledgeError, load_knowledge
 from bot.settings import Settings
-from bot.store import CHUNKS, all_records, drop_collection, open_collection
+from bot.store import CHUNKS, drop_collection, indexed_files, open_collection, stamp_index
 from ingest.loaders import LoadError, is_supported, load
 from ingest.split import Chunk, split_document
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[str, int], None]  # (event, amount): "total" sets the size, "advance" steps
+# (event, amount): "total" sets the number of chunks to embed, "advance" steps through them,
+# "fit" says the answering engine is being fitted (or loaded, when nothing changed).
+Progress = Callable[[str, int], None]
 
 
 @dataclass
@@ -84,25 +90,33 @@ class Indexer:
     ) -> IngestSummary:
         started = time.perf_counter()
         summary = IngestSummary()
+        base = self.settings.knowledge_dir.resolve()
+        if rebuild and paths:
+            raise KnowledgeError("--rebuild rebuilds the whole knowledge folder: give no paths")
+        for path in paths or []:
+            if path.resolve() != base and base not in path.resolve().parents:
+                raise KnowledgeError(
+                    f"{path} is outside the knowledge folder ({self.settings.knowledge_dir}): "
+                    "copy it into knowledge/documents/ and ingest that"
+                )
         # Validate the structured knowledge first: a broken YAML file stops the run
         # before anything in the index is touched.
         knowledge = load_knowledge(self.settings.knowledge_dir)
         roots = paths or [self.settings.knowledge_dir]
         files = discover(roots, summary)
         summary.files_seen = len(files)
-        base = self.settings.knowledge_dir.resolve()
 
         suffix = "-next" if rebuild else ""
         if rebuild:
             drop_collection(self.client, CHUNKS + suffix)
         chunks_col = open_collection(self.client, CHUNKS + suffix, self.embedder.model_id)
 
-        stored = self._stored_hashes(chunks_col)
+        stored = indexed_files(chunks_col)
         work: list[tuple[str, Path, str]] = []
         for path in files:
             name = _display_path(path, base)
             digest = file_hash(path)
-            if stored.get(name) == {digest}:
+            if stored.get(name) == {digest: True}:  # this version, all its chunks
                 summary.files_unchanged += 1
             else:
                 work.append((name, path, digest))
@@ -133,15 +147,12 @@ class Indexer:
 
         if rebuild:
             self._swap(CHUNKS, chunks_col)
+        if progress:
+            progress("fit", 0)
         summary.engine_fitted = self._fit_engine(knowledge)
+        stamp_index(self.settings)
         summary.seconds = time.perf_counter() - started
         return summary
-
-    def _stored_hashes(self, collection: Any) -> dict[str, set[str]]:
-        hashes: dict[str, set[str]] = {}
-        for meta in all_records(collection, ["metadatas"])["metadatas"]:
-            hashes.setdefault(meta["path"], set()).add(meta["file_hash"])
-        return hashes
 
     def _replace_file(
         self,
@@ -159,7 +170,10 @@ class Indexer:
                 ids=ids[start : start + 32],
                 embeddings=vectors.tolist(),
                 documents=[chunk.text for chunk in batch],
-                metadatas=[{**chunk.metadata, "file_hash": digest} for chunk in batch],
+                metadatas=[
+                    {**chunk.metadata, "file_hash": digest, "file_chunks": len(chunks)}
+                    for chunk in batch
+                ],
             )
             if progress:
                 progress("advance", len(batch))

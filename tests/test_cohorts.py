@@ -66,11 +66,22 @@ def test_a_participant_in_a_cohort_gets_prompts_on_the_cohorts_dates(knowledge: 
     assert result.sent == ["U0COHORT27:after:werkatelier-1"]
 
 
-def test_importing_into_a_cohort_without_own_dates_says_it_follows_the_programme(
+def test_importing_into_an_unknown_cohort_is_refused_and_names_the_known_ones(
     knowledge: Path, tmp_path: Path
 ) -> None:
     csv = tmp_path / "deelnemers.csv"
     csv.write_text("U0ABCDEFGH\n")
     result = CliRunner().invoke(app, ["participants", "import", str(csv), "--cohort", "voorjaar"])
+    assert result.exit_code == 1
+    assert "'voorjaar' is not in knowledge/cohorts.yaml (known: default" in result.output
+
+
+def test_lines_without_an_id_or_address_are_counted_not_silently_dropped(
+    knowledge: Path, tmp_path: Path
+) -> None:
+    csv = tmp_path / "deelnemers.csv"
+    csv.write_text("slack_id,naam\nU0ABCDEFGH,An\nonbekend,Bas\nU0BCDEFGHI,Cas\n")
+    result = CliRunner().invoke(app, ["participants", "import", str(csv)])
     assert result.exit_code == 0
-    assert "follows the dates in programme.yaml" in result.output
+    assert "enrolled 2" in result.output and "lines skipped: 1" in result.output
+    assert "line(s) 3 hold no Slack user id" in result.output and "Bas" not in result.output

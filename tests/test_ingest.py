@@ -250,3 +250,49 @@ def test_a_running_assistant_picks_up_a_new_document_without_a_restart(
     after = services.assistant.answer("Wat is een driehoeksgesprek bij coaching?")
     assert "driehoeksgesprek" in after.text
     assert any(source.path == "documents/coaching.md" for source in after.sources)
+
+
+def test_a_path_outside_the_knowledge_folder_is_refused_and_nothing_is_added(
+    knowledge_copy: Path, isolated: Path
+) -> None:
+    run_ingest()
+    outside = isolated / "README.md"
+    outside.write_text("# Leesmij\n\nDit hoort niet in de kennisbank.\n")
+    with pytest.raises(KnowledgeError, match="outside the knowledge folder"):
+        run_ingest(paths=[outside])
+    assert paths_in_index(build_services(load_settings())) == {"documents/intervisie.md"}
+
+
+def test_rebuild_with_a_path_is_refused_and_every_document_stays(knowledge_copy: Path) -> None:
+    docs = knowledge_copy / "documents"
+    (docs / "coaching.md").write_text("# Coaching\n\nDe coach helpt.\n")
+    run_ingest()
+    with pytest.raises(KnowledgeError, match="--rebuild rebuilds the whole knowledge folder"):
+        run_ingest(paths=[docs / "coaching.md"], rebuild=True)
+    services = build_services(load_settings())
+    assert paths_in_index(services) == {"documents/intervisie.md", "documents/coaching.md"}
+
+
+def test_a_file_killed_between_two_batches_is_embedded_again_and_health_says_so(
+    knowledge_copy: Path,
+) -> None:
+    run_ingest()
+    sections = "".join(f"## Deel {i}\n\nDit deel gaat over onderwerp {i}.\n\n" for i in range(40))
+    (knowledge_copy / "documents" / "lang.md").write_text("# Lang\n\n" + sections)
+
+    def killed_after_one_batch(event: str, amount: int) -> None:
+        if event == "advance":
+            raise KeyboardInterrupt  # the first batch of 32 is written, the rest never
+
+    with pytest.raises(KeyboardInterrupt):
+        run_ingest(progress=killed_after_one_batch)
+    services = build_services(load_settings())
+    ok, reason = services.health()
+    assert not ok and "incomplete" in reason and "lang.md" in reason
+
+    finished, services = run_ingest()
+    assert finished.files_indexed == 1 and finished.files_unchanged == 1  # lang.md again
+    collection = services.chroma.get_collection(CHUNKS)
+    metas = all_records(collection, ["metadatas"])["metadatas"]
+    assert sum(meta["path"] == "documents/lang.md" for meta in metas) == 40
+    assert services.health() == (True, "ok")

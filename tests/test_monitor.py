@@ -186,6 +186,16 @@ def test_forgetting_a_person_erases_all_of_them(services: Services) -> None:
     assert services.portfolio.entries("UFORGET1") == []
 
 
+def test_forget_refuses_what_is_no_user_id_and_never_erases_anyone_else(
+    services: Services,
+) -> None:
+    services.db.claim_event("Ev1", json.dumps({"event": {"user": "UOTHER01", "text": "hoi"}}))
+    result = CliRunner().invoke(app, ["forget", "--user", "%"])
+    assert result.exit_code == 2 and "not a Slack user id" in result.output
+    assert services.recorder.forget("U%")["pending"] == 0  # a wildcard matches nothing
+    assert [event_id for event_id, _ in services.db.unfinished_events(dt.timedelta(0))] == ["Ev1"]
+
+
 def test_report_json_has_the_promised_shape_and_no_personal_data(services: Services) -> None:
     ask_many(services, "wie kan ik bellen over ruzie in mijn team? bel 06-12345678", 5, "JSON")
     result = CliRunner().invoke(app, ["report", "--json"])
@@ -238,3 +248,22 @@ def test_a_gap_shows_a_question_text_only_when_k_people_asked_it(services: Servi
     examples = [text for gap in report.gaps for text in gap.examples]
     assert "hoe laat gaat de kantine open" in examples
     assert not any("op dag" in text for text in examples)
+
+
+def test_forget_finds_what_was_recorded_before_the_pseudonym_key_was_set(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.services import build_services
+    from bot.settings import load_settings
+
+    before = build_services(load_settings())  # the key generated in the database
+    before.questions.ask("wie helpt bij ruzie in ons team?", "U0MOVED01", "dm")
+    before.db.engine.dispose()
+    # The README's step when moving to replicas: set the key explicitly.
+    monkeypatch.setenv("LEERROUTE_MONITOR__PSEUDONYM_KEY", "a-real-key-for-the-replicas-42")
+    after = build_services(load_settings())
+    after.questions.ask("wanneer is werkatelier 4?", "U0MOVED01", "dm")
+    after.questions.ask("wanneer is werkatelier 4?", "U0STAYS01", "dm")
+    result = CliRunner().invoke(app, ["forget", "--user", "U0MOVED01"])
+    assert result.exit_code == 0 and "questions 2" in result.output, result.output
+    assert after.recorder.question_count() == 1

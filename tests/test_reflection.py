@@ -26,6 +26,7 @@ from tests.reflection_world import (
     prompt_text,
     prompts_to,
     rows_containing,
+    run_cli,
     slack,
     slack_app,
     tick,
@@ -216,7 +217,10 @@ def test_the_portfolio_export_is_ordered_by_programme_session(
     ]
     positions = [portfolio.index(line) for line in order]
     assert positions == sorted(positions)
+    leerroute.participants.enrol(BAS)
     assert "Er staan nog geen reflecties" in export(BAS)  # only An's own
+    nobody = run_cli("portfolio", "export", "--user", "U99NOBODY", expect=1)
+    assert "not a participant and has no portfolio" in nobody
 
 
 def test_slash_portfolio_sends_the_markdown_file_in_a_dm(

@@ -179,10 +179,15 @@ def test_when_two_questions_would_share_a_day_the_later_one_moves_to_the_next_wo
 
 
 def test_reflect_plan_shows_a_participants_questions() -> None:
+    from bot.services import build_services
+    from bot.settings import load_settings
+
+    build_services(load_settings()).participants.enrol("U0AN00001")
     output = run_cli("reflect", "plan", "--user", "U0AN00001", "--json")
 
     rows = json.loads(output)
     assert len(rows) == 17
+    run_cli("reflect", "plan", "--user", "U99NOBODY", expect=1)  # nobody: said, not planned
     assert rows[1] == {
         "user": "U0AN00001",
         "cohort": "default",

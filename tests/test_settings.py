@@ -100,5 +100,16 @@ def test_the_example_env_file_documents_every_setting() -> None:
 
 
 def test_hr_admins_are_a_comma_separated_list(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LEERROUTE_MONITOR__HR_ADMINS", "U01ABCDEF, U02GHIJKL")
-    assert load_settings().monitor.hr_admins == ["U01ABCDEF", "U02GHIJKL"]
+    monkeypatch.setenv("LEERROUTE_MONITOR__HR_ADMINS", "U07HRADMN, U08HRADMN")
+    assert load_settings().monitor.hr_admins == ["U07HRADMN", "U08HRADMN"]
+
+
+@pytest.mark.parametrize(
+    ("ids", "says"), [("U01ABCDEF,U02GHIJKL", "example"), ("jan@gemeente.nl", "not a Slack")]
+)
+def test_example_or_malformed_hr_admin_ids_are_refused(
+    monkeypatch: pytest.MonkeyPatch, ids: str, says: str
+) -> None:
+    monkeypatch.setenv("LEERROUTE_MONITOR__HR_ADMINS", ids)
+    with pytest.raises(SettingsError, match=f"LEERROUTE_MONITOR__HR_ADMINS: .*{says}"):
+        load_settings()

@@ -25,12 +25,23 @@ from bot.models import (
 from bot.monitor.scrub import scrub
 from bot.settings import Settings
 
+# What a 👎 can say was wrong (the modal's choices, bot/slack/blocks.py FEEDBACK_REASONS).
+FEEDBACK_REASONS = ("wrong_answer", "wrong_person", "out_of_date", "other")
 
-def pseudonym_key(settings: Settings, db: Database) -> bytes:
-    """The key of the asker hash: from the settings, else generated once in the database,
-    so every replica hashes a person to the same pseudonym."""
-    if settings.monitor.pseudonym_key is not None:
-        return settings.monitor.pseudonym_key.get_secret_value().encode()
+
+def pseudonym_keys(settings: Settings, db: Database) -> list[bytes]:
+    """The keys of the asker hash, the one in use first: the settings' key when set, else
+    the one generated once in the database (so every replica hashes a person alike). The
+    generated key stays known after a key is set, so that erasing a person also finds what
+    was recorded before the change."""
+    generated = _generated_key(db)
+    if settings.monitor.pseudonym_key is None:
+        return [generated]
+    configured = settings.monitor.pseudonym_key.get_secret_value().encode()
+    return [configured] if configured == generated else [configured, generated]
+
+
+def _generated_key(db: Database) -> bytes:
     with db.session() as session:
         stored = session.get(AppSecret, "pseudonym_key")
         if stored is not None:
@@ -55,17 +66,33 @@ def topic_of(answer: Answer) -> str | None:
 
 
 class Recorder:
-    def __init__(self, db: Database, key: bytes) -> None:
+    def __init__(self, db: Database, keys: list[bytes]) -> None:
         self.db = db
-        self.key = key
+        self.key = keys[0]  # what new records are hashed with
+        self.keys = keys  # every key a record may be hashed with (for erasure)
 
-    def asker(self, user_id: str) -> str:
-        return hmac.new(self.key, user_id.encode(), hashlib.sha256).hexdigest()[:32]
+    def asker(self, user_id: str, key: bytes | None = None) -> str:
+        return hmac.new(key or self.key, user_id.encode(), hashlib.sha256).hexdigest()[:32]
 
-    def record(self, answer: Answer, user_id: str, surface: str) -> int:
-        """Store a scrubbed copy of the question and what was answered; returns its id."""
+    def askers(self, user_id: str) -> list[str]:
+        """The person's pseudonym under every known key."""
+        return [self.asker(user_id, key) for key in self.keys]
+
+    def record(
+        self, answer: Answer, user_id: str, surface: str, event_id: str | None = None
+    ) -> int:
+        """Store a scrubbed copy of the question and what was answered; returns its id.
+        A question that came with a Slack event already recorded is not stored again."""
+        if event_id:
+            with self.db.session() as session:
+                known = session.execute(
+                    select(Question.id).where(Question.event_id == event_id[:64])
+                ).scalar()
+            if known is not None:
+                return int(known)
         with self.db.session() as session:
             row = Question(
+                event_id=event_id[:64] if event_id else None,
                 surface=surface,
                 language=answer.language,
                 asker=self.asker(user_id),
@@ -96,12 +123,36 @@ class Recorder:
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
+    def language_of(self, question_id: int) -> str:
+        with self.db.session() as session:
+            language = session.execute(
+                select(Question.language).where(Question.id == question_id)
+            ).scalar()
+        return str(language or "nl")
+
+    def feedback_reason(self, question_id: int, reason: str, note: str, user_id: str) -> bool:
+        """Why the asker gave a 👎: one of FEEDBACK_REASONS, and a note scrubbed of
+        personal data before it is stored."""
+        if reason not in FEEDBACK_REASONS:
+            reason = "other"
+        with self.db.session() as session:
+            result = session.execute(
+                update(Question)
+                .where(
+                    Question.id == question_id,
+                    Question.asker == self.asker(user_id),
+                    Question.feedback == -1,
+                )
+                .values(feedback_reason=reason, feedback_note=scrub(note)[:500] or None)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
     def forget(self, user_id: str) -> dict[str, int]:
         """Erase everything of one person: questions, enrolment, prompts, portfolio."""
         with self.db.session() as session:
             counts = {
                 "questions": session.execute(
-                    delete(Question).where(Question.asker == self.asker(user_id))
+                    delete(Question).where(Question.asker.in_(self.askers(user_id)))
                 ).rowcount,  # type: ignore[attr-defined]
                 "portfolio": session.execute(
                     delete(PortfolioEntry).where(PortfolioEntry.user_id == user_id)
@@ -115,7 +166,7 @@ class Recorder:
                 # Questions still waiting to be answered keep their Slack event, user id included.
                 "pending": session.execute(
                     delete(ProcessedEvent).where(
-                        ProcessedEvent.body.contains(f'"user": "{user_id}"')
+                        ProcessedEvent.body.contains(f'"user": "{user_id}"', autoescape=True)
                     )
                 ).rowcount,  # type: ignore[attr-defined]
             }
@@ -128,7 +179,7 @@ class Recorder:
             result = session.execute(
                 update(Question)
                 .where(Question.asked_at < cutoff, Question.text.is_not(None))
-                .values(text=None, vector=None)
+                .values(text=None, vector=None, feedback_note=None)
             )
             return int(result.rowcount)  # type: ignore[attr-defined]
 

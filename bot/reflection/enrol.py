@@ -23,10 +23,17 @@ class CsvImportError(Exception):
 class ImportResult:
     enrolled: list[str] = field(default_factory=list)
     not_found: list[str] = field(default_factory=list)
+    skipped_lines: list[int] = field(default_factory=list)  # rows with neither id nor e-mail
 
 
 def read_entries(path: Path) -> list[str]:
     """Every cell that looks like a Slack user id or an e-mail address."""
+    return read_rows(path)[0]
+
+
+def read_rows(path: Path) -> tuple[list[str], list[int]]:
+    """Every cell that looks like a Slack user id or an e-mail address, and the numbers of
+    the lines (after a header) that hold text but neither."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -37,15 +44,18 @@ def read_entries(path: Path) -> list[str]:
         dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;\t") if text.strip() else csv.excel
     except csv.Error:
         dialect = csv.excel
-    entries = []
-    for row in csv.reader(text.splitlines(), dialect):
-        for cell in row:
-            cell = cell.strip()
-            if USER_ID.match(cell) or EMAIL.match(cell):
-                entries.append(cell)
+    entries: list[str] = []
+    skipped: list[int] = []
+    for number, row in enumerate(csv.reader(text.splitlines(), dialect), start=1):
+        found = [
+            cell.strip() for cell in row if USER_ID.match(cell.strip()) or EMAIL.match(cell.strip())
+        ]
+        entries += found
+        if not found and any(cell.strip() for cell in row) and number > 1:
+            skipped.append(number)  # line 1 without an id is the header
     if not entries:
         raise CsvImportError(f"{path}: no Slack user ids or e-mail addresses found")
-    return entries
+    return entries, skipped
 
 
 EmailLookup = Callable[[str], str]  # e-mail address → Slack user id; raises when unknown
@@ -58,8 +68,8 @@ def import_csv(
     cohort: str,
 ) -> ImportResult:
     """Enrol everyone in the CSV; `lookup_factory` is only called when there are e-mails."""
-    entries = read_entries(path)
-    result = ImportResult()
+    entries, skipped = read_rows(path)
+    result = ImportResult(skipped_lines=skipped)
     lookup = lookup_factory() if any("@" in entry for entry in entries) else None
     for entry in entries:
         user_id = entry
