@@ -6,6 +6,7 @@ defaults (SQLite, Chroma on disk); two replicas share PostgreSQL and a Chroma se
 start those first:  eval "$(scripts/services.sh start)"
 
     python benchmarks/load.py [EVENTS] [CONCURRENCY]
+    python benchmarks/load.py --flood     # one person floods with expensive questions
 
 A benchmark, not a test: bounded in count (default 200 events) and time (120 s).
 """
@@ -155,7 +156,95 @@ def run(replicas: int, events: int, concurrency: int, shared: dict[str, str]) ->
             shutil.rmtree(data, ignore_errors=True)
 
 
+FLOOD = ["x@" * 1000, "x@ " * 666, "? " * 1000, "lorem ipsum dolor " * 110]
+
+
+def flood(normal: int = 60, flooding: int = 40) -> None:
+    """One person sends `flooding` expensive DMs at once while `normal` others each ask one
+    normal question: the others' acks and answers are what counts."""
+    data = Path(tempfile.mkdtemp(prefix="bench-flood-"))
+    with FakeSlack() as slack:
+        processes, urls = start_replicas(1, slack, data, {})
+        url = f"{urls[0]}/slack/events"
+        try:
+            flood_bodies = [
+                event_callback(
+                    dm_message(FLOOD[i % len(FLOOD)], user="UFLOOD001", channel="DFLOOD")
+                )
+                for i in range(flooding)
+            ]
+            others = [
+                event_callback(
+                    dm_message(
+                        QUESTIONS[i % len(QUESTIONS)],
+                        user=f"UOTHER{i:04d}",
+                        channel=f"DOTHER{i:04d}",
+                    )
+                )
+                for i in range(normal)
+            ]
+            acks: list[float] = []
+            sent_at: dict[str, float] = {}
+            lock = threading.Lock()
+
+            def fire(body: dict[str, object], counted: bool) -> None:
+                started = time.perf_counter()
+                if counted:
+                    with lock:
+                        sent_at[str(body["event"]["channel"])] = started  # type: ignore[index]
+                try:
+                    status, _ = post_event(url, SECRET, body)
+                except OSError:
+                    status = 0
+                if counted:
+                    with lock:
+                        acks.append(
+                            time.perf_counter() - started if status == 200 else float("inf")
+                        )
+
+            with ThreadPoolExecutor(40) as pool:
+                for body in flood_bodies:
+                    pool.submit(fire, body, False)
+                time.sleep(0.2)  # the flood is in first
+                for body in others:
+                    pool.submit(fire, body, True)
+                deadline = time.perf_counter() + TIME_LIMIT
+                answered_at: dict[str, float] = {}
+                while time.perf_counter() < deadline and len(answered_at) < normal:
+                    now = time.perf_counter()
+                    for call in slack.calls_to("chat.postMessage"):
+                        channel = str(call.params.get("channel"))
+                        if channel in sent_at:
+                            answered_at.setdefault(channel, now)
+                    time.sleep(0.02)
+            latencies = [answered_at[c] - sent_at[c] for c in answered_at]
+            flood_replies = [
+                str(call.params.get("text"))
+                for call in slack.calls_to("chat.postMessage")
+                if call.params.get("channel") == "DFLOOD"
+            ]
+            slowed = sum(text.startswith("Even rustig aan") for text in flood_replies)
+            print(
+                f"flood: one person sent {flooding} expensive DMs while {normal} others asked one each:\n"
+                f"  the others: acked within 3 s {sum(a < 3 for a in acks)}/{normal}, ack p99 "
+                f"{percentile(acks, 0.99) * 1000:.0f} ms; answered {len(answered_at)}/{normal}, "
+                f"answer p50 {percentile(latencies, 0.5) * 1000:.0f} ms, p95 {percentile(latencies, 0.95) * 1000:.0f} ms\n"
+                f"  the flooder: {len(flood_replies)} replies, of which {slowed} asked to slow down"
+            )
+        finally:
+            for process in processes:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+            shutil.rmtree(data, ignore_errors=True)
+
+
 def main() -> None:
+    if "--flood" in sys.argv:
+        flood()
+        return
     events = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     concurrency = int(sys.argv[2]) if len(sys.argv) > 2 else 20
     run(1, events, concurrency, {})

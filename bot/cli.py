@@ -14,7 +14,7 @@ from rich.table import Table
 
 from bot.cli_common import console, err, fail, friendly_errors, services, settings
 from bot.cli_programme import participants_app, portfolio_app, reflect_app
-from bot.settings import masked
+from bot.settings import LlmProvider, masked
 
 app = typer.Typer(
     help="Leerroute: answers, support roles and reflection for learning routes.",
@@ -27,10 +27,51 @@ app = typer.Typer(
 @app.command()
 def config() -> None:
     """Print the effective settings, secrets masked."""
+    loaded = settings()
+    shown = masked(loaded)
+    # What a default of None means, so nothing shows blank.
+    shown["database_url"] = shown["database_url"] or f"{loaded.db_url} (default)"
+    shown["chroma_url"] = shown["chroma_url"] or f"on disk in {loaded.chroma_path} (default)"
+    if shown["answer.fallback_role"] is None:
+        with friendly_errors():
+            from bot.knowledge import load_knowledge
+
+            default = load_knowledge(loaded.knowledge_dir).hulplijnen.default_role
+        shown["answer.fallback_role"] = f"{default} (default_role in hulplijnen.yaml)"
+    if shown["llm.deadline_s"] is None:
+        shown["llm.deadline_s"] = f"{loaded.llm.deadline(loaded.openai.base_url)} (by endpoint)"
     table = Table("setting", "value", box=None)
-    for key, value in masked(settings()).items():
+    for key, value in shown.items():
         table.add_row(key, "" if value is None else str(value))
     console.print(table)
+
+
+def run_indexer(svc: Any, paths: list[Path] | None, rebuild: bool) -> Any:
+    """Ingest with progress shown: the files' chunks as they are embedded, then the
+    fitting of the answering engine (the two things that take long on a first run)."""
+    from ingest.index import Indexer
+
+    indexer = Indexer(svc.settings, svc.embedder, svc.chroma, svc.shared_engines())
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("reading the knowledge", total=None)
+
+        def progress(event: str, amount: int) -> None:
+            if event == "total":
+                bar.update(task, description=f"embedding {amount} chunks", total=amount)
+            elif event == "fit":
+                bar.update(task, visible=False)
+                bar.add_task("fitting the answering engine (minutes the first time)", total=None)
+            else:
+                bar.advance(task, amount)
+
+        return indexer.run(paths, rebuild=rebuild, progress=progress)
 
 
 @app.command()
@@ -43,31 +84,12 @@ def ingest(
     ] = False,
 ) -> None:
     """Embed the knowledge base into Chroma, incrementally."""
-    from ingest.index import Indexer
-
     svc = services()
     for path in paths or []:
         if not path.exists():
             fail(f"{path}: no such file or folder")
     with friendly_errors():
-        indexer = Indexer(svc.settings, svc.embedder, svc.chroma, svc.shared_engines())
-        with Progress(
-            TextColumn("embedding"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-            transient=True,
-        ) as bar:
-            task = bar.add_task("embed", total=0)
-
-            def progress(event: str, amount: int) -> None:
-                if event == "total":
-                    bar.update(task, total=amount)
-                else:
-                    bar.advance(task, amount)
-
-            summary = indexer.run(paths or None, rebuild=rebuild, progress=progress)
+        summary = run_indexer(svc, paths or None, rebuild)
     for line in summary.skipped:
         err.print(f"[yellow]skipped:[/] {line}", highlight=False)
     for line in summary.failed:
@@ -102,13 +124,17 @@ def ask(
     """Answer one question; with --json and no question, one message per line of stdin: a
     plain line is a question on its own, {"question": "...", "conversation": "ID"} continues
     conversation ID (see the README)."""
-    from bot.terminal import answer_lines, print_answer
+    from bot.terminal import answer_lines, print_answer, streamed_answer
 
     svc = services()
     with friendly_errors():
         assistant = svc.assistant
         if question is not None:
-            answer = assistant.answer(question)
+            answer = (
+                assistant.answer(question)
+                if as_json
+                else streamed_answer(console, assistant, question, None)
+            )
             if as_json:
                 print(json.dumps(answer.as_json(), ensure_ascii=False), flush=True)
             else:
@@ -127,7 +153,7 @@ def chat() -> None:
 
     svc = services()
     with friendly_errors():
-        run_chat(svc.assistant, console, prompt_reader(console))
+        run_chat(lambda: svc.assistant, console, prompt_reader(console))
 
 
 @app.command("eval")
@@ -146,12 +172,36 @@ def evaluate_command(
         Path | None,
         typer.Option("--dialogues", help="Score this dialogue set instead (turns in order)."),
     ] = None,
+    provider: Annotated[
+        LlmProvider | None,
+        typer.Option(
+            "--provider",
+            help="With 'openai': score composed and generated answers side by side "
+            "(the endpoint from the usual settings).",
+        ),
+    ] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option("--limit", min=1, help="With --provider: at most this many per set."),
+    ] = None,
 ) -> None:
     """Routing, knowledge, out-of-scope and small-talk scores: training (cross-validated),
     validation and dev sets, per language, with the role confusion and the misses; with
-    --dialogues, the share of conversation turns and of whole dialogues that pass."""
-    from bot.evaluate_report import run_eval
+    --dialogues, the share of conversation turns and of whole dialogues that pass; with
+    --provider openai, composed and generated answers side by side."""
+    from bot.evaluate_report import run_comparison, run_eval
 
+    if provider is LlmProvider.openai:
+        loaded = settings()
+        loaded = loaded.model_copy(
+            update={"llm": loaded.llm.model_copy(update={"provider": provider})}
+        )
+        from bot.services import build_services
+
+        with friendly_errors():
+            svc = build_services(loaded)
+            run_comparison(svc, console, question_set, limit, as_json)
+        return
     svc = services()
     with friendly_errors():
         run_eval(
@@ -171,7 +221,7 @@ def serve(
         bool, typer.Option("--http", help="Serve the Events API over HTTP instead of Socket Mode.")
     ] = False,
     host: Annotated[str, typer.Option(help="Address to bind (HTTP mode).")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to bind (HTTP mode).")] = 3000,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to bind (HTTP mode).")] = 3000,
 ) -> None:
     """Run the Slack app: Socket Mode when SLACK_APP_TOKEN is set, or --http."""
     svc = services()
@@ -183,14 +233,23 @@ def run_slack(svc: Any, http: bool, host: str, port: int) -> None:
     import signal
     import threading
 
+    from bot import heartbeat
     from bot.slack.app import SlackConfigError, create_app, redeliver_unfinished
     from bot.slack.reflection import SlackMessenger
 
     slack = svc.settings.slack
-    if not http and slack.app_token is None:
-        fail("set SLACK_APP_TOKEN for Socket Mode, or use --http with SLACK_SIGNING_SECRET")
-    if http and slack.signing_secret is None:
-        fail("--http needs SLACK_SIGNING_SECRET to verify Slack's requests")
+    needed = {
+        "SLACK_BOT_TOKEN": slack.bot_token,
+        **(
+            {"SLACK_SIGNING_SECRET": slack.signing_secret}
+            if http
+            else {"SLACK_APP_TOKEN": slack.app_token}
+        ),
+    }
+    missing = [name for name, value in needed.items() if value is None]
+    if missing:
+        mode = "HTTP mode (--http)" if http else "Socket Mode (or use --http)"
+        fail(f"{mode} needs {' and '.join(missing)}: set {'them' if len(missing) > 1 else 'it'}")
     # Load the index, the model and the database before Slack sends anything. What is not
     # reachable yet is reported; /healthz says 503 until it is, and work resumes by itself.
     for problem in svc.warm_up():
@@ -206,6 +265,7 @@ def run_slack(svc: Any, http: bool, host: str, port: int) -> None:
     scheduler = svc.start_scheduler(
         SlackMessenger(bolt.client), stop, lambda: redeliver_unfinished(bolt, svc)
     )
+    heartbeat.start(svc.settings.data_dir, svc.check_health, stop)
     if http:
         from bot.slack.server import serve_http
 
@@ -235,11 +295,10 @@ def start() -> None:
     """Bring the index up to date, then serve Slack when tokens are set, else chat here."""
     loaded = settings()
     from bot.services import build_services
-    from ingest.index import Indexer
 
     svc = build_services(loaded)
     with friendly_errors():
-        summary = Indexer(svc.settings, svc.embedder, svc.chroma, svc.shared_engines()).run()
+        summary = run_indexer(svc, None, rebuild=False)
         for line in summary.failed:
             err.print(f"[red]failed:[/] {line}", highlight=False)
         if summary.changed:
@@ -251,11 +310,50 @@ def start() -> None:
             run_slack(svc, http=False, host="127.0.0.1", port=0)
         elif slack.bot_token and slack.signing_secret:
             run_slack(svc, http=True, host="127.0.0.1", port=3000)
+        elif slack.bot_token:
+            fail(
+                "SLACK_BOT_TOKEN is set, but SLACK_APP_TOKEN (Socket Mode) or "
+                "SLACK_SIGNING_SECRET (HTTP) is missing: set one, or unset SLACK_BOT_TOKEN "
+                "for the terminal chat"
+            )
+        elif slack.app_token or slack.signing_secret:
+            given = "SLACK_APP_TOKEN" if slack.app_token else "SLACK_SIGNING_SECRET"
+            fail(
+                f"{given} is set, but SLACK_BOT_TOKEN is missing: set it, or unset {given} "
+                "for the terminal chat"
+            )
         else:
             console.print("[dim]No Slack tokens configured: starting the terminal chat.[/]")
             from bot.terminal import prompt_reader, run_chat
 
-            run_chat(svc.assistant, console, prompt_reader(console))
+            run_chat(lambda: svc.assistant, console, prompt_reader(console))
+
+
+@app.command()
+def demo(
+    remove: Annotated[
+        bool, typer.Option("--remove", help="Remove the demo data again (and nothing else).")
+    ] = False,
+) -> None:
+    """Add labelled demo data to the data dir: a cohort `demo` starting in two weeks with
+    one participant, and questions of 36 simulated colleagues over eight weeks for HR."""
+    from bot import demo as demo_data
+
+    svc = services()
+    with friendly_errors():
+        if remove:
+            counts = demo_data.remove(svc)
+            console.print("demo removed: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+            return
+        with console.status("asking the demo questions (about a minute)…"):
+            seeded = demo_data.seed(svc)
+    console.print(
+        f"Demo data added: cohort '{demo_data.DEMO_COHORT}' (werkatelier 1 on "
+        f"{seeded.first_atelier:%d-%m-%Y}) with participant {demo_data.DEMO_PARTICIPANT}, "
+        f"and {seeded.questions} questions of {seeded.colleagues} simulated colleagues.\n"
+        f"Try: leerroute reflect plan --user {demo_data.DEMO_PARTICIPANT} · leerroute report · "
+        "leerroute dashboard. Remove it with: leerroute demo --remove"
+    )
 
 
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
@@ -265,14 +363,43 @@ app.add_typer(participants_app, name="participants")
 app.add_typer(portfolio_app, name="portfolio")
 
 
-@db_app.command("upgrade")
-def db_upgrade() -> None:
-    """Create or migrate the database schema to the newest version."""
-    from bot.db import DatabaseError, create_db_engine, upgrade
+@db_app.command("init")
+def db_init(
+    force: Annotated[
+        bool, typer.Option("--force", help="Also when a database existed here and is gone.")
+    ] = False,
+) -> None:
+    """Create the database (an empty one where an earlier one is gone needs --force)."""
+    from bot.db import DatabaseError, create_db_engine, mark_created, refuse_a_silent_new_database
+    from bot.db import upgrade as migrate
 
     loaded = settings()
     try:
+        if not force:
+            refuse_a_silent_new_database(loaded)
+        migrate(create_db_engine(loaded))
+        mark_created(loaded)
+    except DatabaseError as exc:
+        fail(str(exc))
+    console.print("The database is ready.")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database schema to the newest version."""
+    from bot.db import (
+        DatabaseError,
+        create_db_engine,
+        mark_created,
+        refuse_a_silent_new_database,
+        upgrade,
+    )
+
+    loaded = settings()
+    try:
+        refuse_a_silent_new_database(loaded)
         upgrade(create_db_engine(loaded))
+        mark_created(loaded)
     except DatabaseError as exc:
         fail(str(exc))
     console.print("Database schema is up to date.")
@@ -283,6 +410,10 @@ def forget(
     user: Annotated[str, typer.Option(help="Slack user id of the person to erase.")],
 ) -> None:
     """Erase everything of one person: questions, enrolment, prompts, portfolio."""
+    import re
+
+    if not re.fullmatch(r"[UW][A-Z0-9]{2,20}", user):
+        fail(f"--user: '{user}' is not a Slack user id (like U0123ABCD)", 2)
     svc = services()
     with friendly_errors():
         counts = svc.recorder.forget(user)
@@ -347,7 +478,7 @@ def report(
 @app.command()
 def dashboard(
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to bind.")] = 8080,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to bind.")] = 8080,
 ) -> None:
     """The HR dashboard (sign-in with LEERROUTE_MONITOR__DASHBOARD_PASSWORD)."""
     from bot.monitor.dashboard import serve_dashboard

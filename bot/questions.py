@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 
 from bot.answer.assistant import Answer, Assistant
+from bot.answer.llm import TextSink
 from bot.answer.reply import KEEP_TURNS, Conversation
 from bot.conversations import ConversationStore
 from bot.monitor.record import Recorder
@@ -42,15 +43,18 @@ class QuestionService:
         surface: str,
         earlier: list[str] | None = None,
         key: str | None = None,
+        on_text: TextSink | None = None,
+        event_id: str | None = None,
     ) -> Asked:
         """Answer in the conversation `key` names: its stored state, else the one rebuilt from
-        `earlier`; the state is stored again afterwards. Then record a scrubbed copy."""
+        `earlier`; the state is stored again afterwards. Then record a scrubbed copy.
+        A generated answer streams to `on_text` while it is written."""
         stored = self.conversations.get(key) if key else None
         conversation = stored if stored is not None else self.history(earlier or [])
-        answer = self.assistant.answer(text, conversation)
+        answer = self.assistant.answer(text, conversation, on_text)
         if key:
             self.conversations.put(key, conversation)
         question_id = None
         if answer.kind != "empty":
-            question_id = self.recorder.record(answer, user_id, surface)
+            question_id = self.recorder.record(answer, user_id, surface, event_id)
         return Asked(answer, question_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import re
@@ -15,16 +16,33 @@ from zoneinfo import ZoneInfo
 from bot.answer.assistant import Assistant
 from bot.answer.llm import build_generator
 from bot.conversations import ConversationStore
-from bot.db import Database, check, create_db_engine, upgrade
+from bot.db import (
+    Database,
+    create_db_engine,
+    mark_created,
+    refuse_a_silent_new_database,
+    sqlite_file,
+    upgrade,
+)
 from bot.embeddings import Embedder, build_embeddings
 from bot.knowledge import Knowledge, KnowledgeError, load_knowledge
-from bot.monitor.record import Recorder, pseudonym_key
+from bot.monitor.record import Recorder, pseudonym_keys
 from bot.questions import QuestionService
+from bot.ratelimit import RateLimit
 from bot.reflection.participants import Participants
 from bot.reflection.portfolio import Portfolio
 from bot.reflection.scheduler import Reflection
 from bot.settings import Settings
-from bot.store import CHUNKS, StoreError, all_records, chroma_client, open_collection
+from bot.store import (
+    CHUNKS,
+    StoreError,
+    all_records,
+    chroma_client,
+    close_client,
+    incomplete_files,
+    index_stamp,
+    open_collection,
+)
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +62,19 @@ class Services:
     _assistant: Assistant | None = field(default=None, init=False, repr=False)
     _signature: str = field(default="", init=False, repr=False)
     _checked: float = field(default=0.0, init=False, repr=False)
+    _stamp: str = field(default="", init=False, repr=False)
     _reload_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @cached_property
     def knowledge(self) -> Knowledge:
-        return load_knowledge(self.settings.knowledge_dir)
+        """The knowledge base, with the demo cohort when `leerroute demo` added one."""
+        from bot.demo import load_demo_cohort
+
+        knowledge = load_knowledge(self.settings.knowledge_dir)
+        demo = load_demo_cohort(self.settings.data_dir)
+        if demo is None:
+            return knowledge
+        return dataclasses.replace(knowledge, cohorts={**knowledge.cohorts, demo.id: demo})
 
     @cached_property
     def embedder(self) -> Embedder:
@@ -60,17 +86,24 @@ class Services:
 
     @cached_property
     def db(self) -> Database:
+        refuse_a_silent_new_database(self.settings)
         engine = create_db_engine(self.settings)
         upgrade(engine)
-        return Database(engine)
+        mark_created(self.settings)
+        return Database(engine, sqlite_file(self.settings))
 
     @cached_property
     def recorder(self) -> Recorder:
-        return Recorder(self.db, pseudonym_key(self.settings, self.db))
+        return Recorder(self.db, pseudonym_keys(self.settings, self.db))
 
     @cached_property
     def conversations(self) -> ConversationStore:
         return ConversationStore(self.db, self.settings.answer.conversation_minutes)
+
+    @cached_property
+    def rate_limit(self) -> RateLimit:
+        """Questions per person per minute (per process: a replica counts its own)."""
+        return RateLimit(self.settings.answer.questions_per_minute)
 
     @property
     def questions(self) -> QuestionService:
@@ -121,10 +154,16 @@ class Services:
     def health(self) -> tuple[bool, str]:
         """A cheap readiness check without loading the model: database and index reachable."""
         try:
-            check(self.db.engine)
+            self.db.check()
             chunks = open_collection(self.chroma, CHUNKS, self.embedder_id(), create=False)
             if chunks is None or chunks.count() == 0:
                 return False, "the knowledge is not indexed yet: run `leerroute ingest` first"
+            broken = incomplete_files(chunks)
+            if broken:
+                return False, (
+                    f"the index is incomplete ({len(broken)} file(s) half indexed, e.g. "
+                    f"{broken[0]}): run `leerroute ingest`"
+                )
         except Exception as exc:  # reported as a reason, never raised
             return False, _describe(exc)
         return True, "ok"
@@ -177,6 +216,7 @@ class Services:
             if self._assistant is not None and now - self._checked < RELOAD_SECONDS:
                 return self._assistant
             try:
+                self._reopen_if_ingested_elsewhere()
                 signature = self._index_signature()
                 if self._assistant is None or signature != self._signature:
                     if self._assistant is not None:
@@ -191,6 +231,17 @@ class Services:
                 )
             self._checked = now
             return self._assistant
+
+    def _reopen_if_ingested_elsewhere(self) -> None:
+        """An ingest (in this process or another) stamps the data dir when it is done; a
+        Chroma client on disk only sees another process's writes when opened anew."""
+        stamp = index_stamp(self.settings)
+        if stamp == self._stamp:
+            return
+        if self._stamp and not self.settings.chroma_url and "chroma" in self.__dict__:
+            log.info("the index was changed by an ingest: reopening it")
+            close_client(self.__dict__.pop("chroma"))
+        self._stamp = stamp
 
     def _index_signature(self) -> str:
         """What identifies this version of the index, the corpus and the structured knowledge."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,6 +20,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from pydantic_settings import SettingsError as SourceError
 
 PLACEHOLDER_MARKERS = ("changeme", "change-me", "your-", "xxx", "placeholder", "<", "...")
+EXAMPLE_USER_IDS = {"U01ABCDEF", "U02GHIJKL"}  # the ids .env.example shows
 
 
 def reject_placeholder(value: SecretStr | None, name: str) -> SecretStr | None:
@@ -90,14 +92,44 @@ class OpenAISettings(BaseSettings):
         return reject_placeholder(value, "OPENAI_API_KEY")
 
 
+# A generated answer's total deadline when none is set, by the kind of endpoint: a hosted
+# API (OpenAI, Azure OpenAI) streams a short answer in a few seconds; a self-hosted model
+# (Ollama, vLLM, llama.cpp) may run on CPUs: llama.cpp with Qwen2.5-Coder-1.5B on 2 cores
+# took p50 3.9 s / p95 7.7 s on the dev set on a quiet machine, and p50 20 s / p95 over
+# 45 s while the machine also ran the test suite (benchmarks/llm.py). 45 s covers the busy
+# case while the person watches the text stream in.
+HOSTED_DEADLINE_S = 15.0
+SELF_HOSTED_DEADLINE_S = 45.0
+HOSTED_HOSTS = ("api.openai.com", ".openai.azure.com", ".azure-api.net")
+
+
 class LlmSettings(BaseModel):
     provider: LlmProvider = Field(
         LlmProvider.none,
         description="'none' composes answers from the sources (offline); 'openai' generates them.",
     )
     model: str = Field("gpt-4o-mini", description="Chat model name at the endpoint.")
-    timeout_s: float = Field(8.0, gt=0, le=120, description="Seconds before falling back.")
+    deadline_s: float | None = Field(
+        None,
+        gt=0,
+        le=300,
+        description="Seconds a generated answer may take in all (connecting, waiting, "
+        "streaming, one retry); then the composed answer is used. Default: 15 for a hosted "
+        "API, 45 for a self-hosted endpoint.",
+    )
+    max_tokens: int = Field(
+        350, ge=32, le=4000, description="Longest generated answer, in tokens (sent each time)."
+    )
     temperature: float = Field(0.1, ge=0, le=2, description="Sampling temperature.")
+
+    def deadline(self, base_url: str | None) -> float:
+        """The deadline set, or the default for the endpoint's kind."""
+        if self.deadline_s is not None:
+            return self.deadline_s
+        host = (base_url or "https://api.openai.com").split("://", 1)[-1].split("/", 1)[0]
+        host = host.split(":", 1)[0].lower()
+        hosted = any(host == h or host.endswith(h) for h in HOSTED_HOSTS)
+        return HOSTED_DEADLINE_S if hosted else SELF_HOSTED_DEADLINE_S
 
 
 class EmbeddingSettings(BaseModel):
@@ -107,6 +139,9 @@ class EmbeddingSettings(BaseModel):
     )
     model: str = Field(
         "text-embedding-3-small", description="Embedding model name for the 'openai' provider."
+    )
+    timeout_s: float = Field(
+        10.0, gt=0, le=120, description="Seconds an embeddings request to the endpoint may take."
     )
 
 
@@ -121,6 +156,13 @@ class AnswerSettings(BaseModel):
         ge=50,
         le=20000,
         description="A longer message is shortened to this length around its questions.",
+    )
+    questions_per_minute: int = Field(
+        8,
+        ge=1,
+        le=600,
+        description="Questions one person may ask per minute in Slack; more get a friendly "
+        "'even rustig aan' (so that one person cannot slow everyone else down).",
     )
     conversation_minutes: int = Field(
         60,
@@ -180,6 +222,18 @@ class MonitorSettings(BaseModel):
             if value.strip().startswith("["):  # the JSON form works too
                 return json.loads(value)
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("hr_admins")
+    @classmethod
+    def _real_user_ids(cls, value: list[str]) -> list[str]:
+        for user in value:
+            if user in EXAMPLE_USER_IDS:
+                raise ValueError(
+                    f"'{user}' is the example from .env.example; set your HR admins' Slack user ids"
+                )
+            if not re.fullmatch(r"[UW][A-Z0-9]{2,20}", user):
+                raise ValueError(f"'{user}' is not a Slack user id (like U0123ABCD)")
         return value
 
     @field_validator("pseudonym_key", "dashboard_password")

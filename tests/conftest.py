@@ -32,6 +32,8 @@ def base_env(data_dir: Path) -> dict[str, str]:
         "LEERROUTE_KNOWLEDGE_DIR": str(KNOWLEDGE),
         "LEERROUTE_PROMPTS_DIR": str(PROMPTS),
         "LEERROUTE_LOG_LEVEL": "WARNING",
+        # Tests ask many questions a minute as one fake person; the limit has its own test.
+        "LEERROUTE_ANSWER__QUESTIONS_PER_MINUTE": "600",
     }
 
 

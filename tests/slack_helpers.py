@@ -97,6 +97,17 @@ def buttons(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+def feedback_buttons(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The feedback_buttons elements of an answer's context_actions blocks."""
+    return [
+        element
+        for block in blocks
+        if block.get("type") == "context_actions"
+        for element in block.get("elements", [])
+        if element.get("type") == "feedback_buttons"
+    ]
+
+
 def the_button(blocks: list[dict[str, Any]], action_id: str) -> dict[str, Any]:
     """The one button with this action id."""
     [found] = [b for b in buttons(blocks) if b["action_id"] == action_id]

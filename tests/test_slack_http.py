@@ -48,6 +48,7 @@ from tests.slack_helpers import (
     deleted,
     edited,
     everything_said,
+    feedback_buttons,
     get_json,
     in_channel,
     in_thread,
@@ -85,7 +86,9 @@ def test_a_mention_is_answered_in_its_thread_naming_the_group_developer_with_sou
     contact = the_button(blocks, ids.CONTACT_ROLE)
     assert contact["text"]["text"] == "Put me in touch"
     assert contact["value"] == "groepsontwikkelaar|en"
-    assert [b["text"]["text"] for b in buttons(blocks)] == ["Put me in touch", "👍", "👎"]
+    assert [b["text"]["text"] for b in buttons(blocks)] == ["Put me in touch"]
+    [feedback] = feedback_buttons(blocks)
+    assert feedback["positive_button"]["accessibility_label"] == "This answer helped me"
 
 
 def test_a_direct_message_is_answered_in_the_dm(slack: FakeSlack, leerroute: HttpLeerroute) -> None:
@@ -305,7 +308,7 @@ def test_slash_vraag_is_acknowledged_at_once_and_answered_via_the_response_url(
     [answer] = slack.wait_for("response_url", predicate=sent_to(command.response_url))
     assert "7 maart 2012" in answer.params["text"]
     assert answer.params["response_type"] == "ephemeral"
-    assert the_button(answer.params["blocks"], ids.FEEDBACK_UP)
+    assert feedback_buttons(answer.params["blocks"])
 
 
 def test_slash_hulplijnen_lists_the_six_roles_in_the_immediate_reply(
@@ -417,10 +420,11 @@ def test_thumbs_up_is_stored_as_feedback_on_that_question_and_thanked_privately(
 ) -> None:
     mention = leerroute.event(app_mention("wanneer is werkatelier 4?", user="U123"))
     [reply] = slack.wait_for("chat.postMessage", predicate=in_thread(mention["ts"]))
-    up = the_button(reply.params["blocks"], ids.FEEDBACK_UP)
+    [feedback] = feedback_buttons(reply.params["blocks"])
+    up = feedback["positive_button"]
 
     response_url = leerroute.click(
-        ids.FEEDBACK_UP, up["value"], user="U123", message=posted_message(slack, reply)
+        ids.FEEDBACK, up["value"], user="U123", message=posted_message(slack, reply)
     )
 
     [thanks] = slack.wait_for("response_url", predicate=sent_to(response_url))
@@ -430,7 +434,50 @@ def test_thumbs_up_is_stored_as_feedback_on_that_question_and_thanked_privately(
         "replace_original": False,
     }
     [question] = questions_of(leerroute.services, "U123")
-    assert (question.id, question.feedback) == (int(up["value"]), 1)
+    assert (f"up|{question.id}", question.feedback) == (up["value"], 1)
+
+
+def test_thumbs_down_asks_what_was_wrong_and_hr_counts_the_reason_never_the_words(
+    slack: FakeSlack, leerroute: HttpLeerroute
+) -> None:
+    import datetime as dt
+
+    from bot.monitor.report import build_report
+    from tests.fakes.slack_payloads import post_interactive, view_submission
+
+    mention = leerroute.event(app_mention("wanneer is werkatelier 4?", user="U123"))
+    [reply] = slack.wait_for("chat.postMessage", predicate=in_thread(mention["ts"]))
+    [feedback] = feedback_buttons(reply.params["blocks"])
+    down = feedback["negative_button"]
+    leerroute.click(ids.FEEDBACK, down["value"], user="U123", message=posted_message(slack, reply))
+
+    [opened] = slack.wait_for("views.open")
+    view = opened.params["view"]
+    assert (
+        view["callback_id"] == ids.FEEDBACK_MODAL and view["title"]["text"] == "Wat klopte er niet?"
+    )
+    choices = view["blocks"][0]["element"]["options"]
+    assert [c["value"] for c in choices] == ["wrong_answer", "wrong_person", "out_of_date", "other"]
+    submission = view_submission(
+        ids.FEEDBACK_MODAL,
+        {
+            ids.FEEDBACK_REASON_BLOCK: {
+                ids.FEEDBACK_REASON: {"type": "radio_buttons", "selected_option": choices[2]}
+            },
+            ids.FEEDBACK_NOTE_BLOCK: {ids.FEEDBACK_NOTE: "bel me op 06-12345678, dit is oud"},
+        },
+        private_metadata=view["private_metadata"],
+        user_id="U123",
+    )
+    assert post_interactive(leerroute.events_url, SIGNING_SECRET, submission)[0] == 200
+    leerroute.settle()
+    [question] = questions_of(leerroute.services, "U123")
+    assert (question.feedback, question.feedback_reason) == (-1, "out_of_date")
+    assert "12345678" not in (question.feedback_note or "") and "oud" in question.feedback_note
+    now = dt.datetime.now(dt.UTC)
+    report = build_report(leerroute.services.db, 1, now - dt.timedelta(days=1), now)
+    assert report.feedback["down_reasons"] == {"out_of_date": 1}
+    assert "dit is oud" not in json.dumps(report.as_json())
 
 
 def test_put_me_in_touch_shows_how_to_reach_the_role(
@@ -499,12 +546,16 @@ def test_the_assistant_panel_greets_suggests_prompts_and_shows_a_status_while_an
 
     leerroute.event(dm_message("Wanneer is werkatelier 4?", channel="D123", thread_ts=thread_ts))
 
-    [status] = slack.wait_for("assistant.threads.setStatus")
+    status = slack.wait_for("assistant.threads.setStatus")[0]
     assert (status.params["channel_id"], status.params["thread_ts"]) == ("D123", thread_ts)
-    assert status.params["status"] == "denkt na…"
+    assert status.params["status"] == "denkt na…" and status.params["loading_messages"]
+    [title] = slack.wait_for("assistant.threads.setTitle")
+    assert title.params["title"] == "Wanneer is werkatelier 4?"
     _, answer = slack.wait_for("chat.postMessage", count=2, predicate=in_thread(thread_ts))
     assert "19 en 20 maart 2012" in answer.params["text"]
-    assert slack.calls.index(status) < slack.calls.index(answer)
+    _, cleared = slack.wait_for("assistant.threads.setStatus", count=2)
+    assert slack.calls.index(status) < slack.calls.index(answer) < slack.calls.index(cleared)
+    assert cleared.params["status"] == ""
 
 
 # ------------------------------------------------------------------ failures and health
@@ -670,3 +721,143 @@ def test_an_answered_question_is_never_redelivered(
             )
         )
     assert redeliver_unfinished(leerroute.app, leerroute.services) == 0
+
+
+def test_a_process_killed_after_posting_but_before_marking_done_does_not_answer_twice(
+    slack: FakeSlack, leerroute: HttpLeerroute
+) -> None:
+    import datetime as dt
+
+    from sqlalchemy import func, select, update
+
+    from bot.models import ProcessedEvent, Question
+    from bot.slack.app import redeliver_unfinished
+
+    body = event_callback(app_mention("wanneer is werkatelier 4?"))
+    assert leerroute.deliver(body) == 200
+    [answer] = slack.wait_for("chat.postMessage", predicate=in_thread(body["event"]["ts"]))
+    assert answer.params["metadata"]["event_payload"]["event_id"] == body["event_id"]
+    leerroute.settle()
+    # As if the process died right after Slack stored the answer: the claim is unfinished.
+    with leerroute.services.db.session() as session:
+        session.execute(
+            update(ProcessedEvent)
+            .where(ProcessedEvent.event_id == body["event_id"])
+            .values(
+                finished_at=None,
+                body=json.dumps(body),
+                received_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=3),
+            )
+        )
+    assert redeliver_unfinished(leerroute.app, leerroute.services) == 1
+    leerroute.settle()
+    answers = slack.calls_to("chat.postMessage")
+    assert len([a for a in answers if in_thread(body["event"]["ts"])(a)]) == 1
+    with leerroute.services.db.session() as session:
+        recorded = session.execute(
+            select(func.count()).where(Question.event_id == body["event_id"])
+        ).scalar()
+    assert recorded == 1
+
+
+def test_a_question_redelivered_after_slack_gave_up_is_recorded_once(
+    leerroute: HttpLeerroute,
+) -> None:
+    from bot.answer.assistant import Answer
+
+    answer = leerroute.services.assistant.answer("wanneer is werkatelier 4?")
+    assert isinstance(answer, Answer)
+    first = leerroute.services.recorder.record(answer, "U0AN00001", "mention", "Ev0REDELIVER")
+    again = leerroute.services.recorder.record(answer, "U0AN00001", "mention", "Ev0REDELIVER")
+    assert first == again and leerroute.services.recorder.question_count() == 1
+
+
+def test_a_refused_request_leaves_only_its_reason_and_length_in_the_log(
+    slack: FakeSlack, leerroute: HttpLeerroute, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    body = event_callback(
+        app_mention("mijn BSN is 111222333\nINFO forged line: admin logged in", user="U0SECRET1")
+    )
+    with caplog.at_level(logging.DEBUG):
+        assert post_event(leerroute.events_url, "not-the-signing-secret", body)[0] == 401
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "failed Slack's signature check" in logged
+    assert "111222333" not in logged and "U0SECRET1" not in logged
+    ours = [r for r in caplog.records if r.name.startswith(("leerroute", "bot"))]
+    assert ours and all("\n" not in record.getMessage() for record in ours)
+
+
+def test_a_replayed_signed_slash_command_is_processed_once(
+    slack: FakeSlack, leerroute: HttpLeerroute
+) -> None:
+    response_url = slack.response_url("replayed")
+    form = slash_command("vraag wanneer is masterclass 1?", response_url=response_url)
+    now = int(time.time())
+    assert post_form(leerroute.events_url, SIGNING_SECRET, form, timestamp=now)[0] == 200
+    assert post_form(leerroute.events_url, SIGNING_SECRET, form, timestamp=now)[0] == 200
+    slack.wait_for("response_url", predicate=sent_to(response_url))
+    leerroute.settle()
+    assert len([c for c in slack.calls_to("response_url") if sent_to(response_url)(c)]) == 1
+    # The same command typed again a second later is a new request, and answered.
+    assert post_form(leerroute.events_url, SIGNING_SECRET, form, timestamp=now + 1)[0] == 200
+    slack.wait_for("response_url", count=2, predicate=sent_to(response_url))
+
+
+def test_a_mention_shows_a_status_in_the_askers_language_until_it_is_answered(
+    slack: FakeSlack, leerroute: HttpLeerroute
+) -> None:
+    mention = leerroute.event(app_mention("who do I contact about team conflict?"))
+    [reply] = slack.wait_for("chat.postMessage", predicate=in_thread(mention["ts"]))
+    shown, cleared = slack.wait_for("assistant.threads.setStatus", count=2)
+    assert (shown.params["channel_id"], shown.params["thread_ts"]) == ("C123", mention["ts"])
+    assert shown.params["status"] == "is thinking…"
+    assert "Looking it up in the sources…" in shown.params["loading_messages"]
+    assert slack.calls.index(shown) < slack.calls.index(reply) < slack.calls.index(cleared)
+    assert cleared.params["status"] == ""
+
+
+def test_the_message_shortcut_answers_about_that_message_only_for_the_one_who_asked(
+    slack: FakeSlack, leerroute: HttpLeerroute
+) -> None:
+    from tests.fakes.slack_payloads import APP_ID, TEAM_ID, post_interactive
+
+    response_url = slack.response_url("shortcut")
+    message = channel_message("Weet iemand wanneer werkatelier 4 is?", user="U0COLLEAGU")
+    payload = {
+        "type": "message_action",
+        "callback_id": ids.ASK_ABOUT_MESSAGE,
+        "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+        "response_url": response_url,
+        "team": {"id": TEAM_ID, "domain": "fake"},
+        "channel": {"id": "C123", "name": "general"},
+        "user": {"id": "U123", "name": "an"},
+        "message_ts": message["ts"],
+        "message": {k: v for k, v in message.items() if k != "channel"},
+        "token": "verification",
+        "api_app_id": APP_ID,
+    }
+    assert post_interactive(leerroute.events_url, SIGNING_SECRET, payload)[0] == 200
+    [answer] = slack.wait_for("response_url", predicate=sent_to(response_url))
+    assert "19 en 20 maart 2012" in answer.params["text"]
+    assert answer.params["response_type"] == "ephemeral"
+    assert not slack.calls_to("chat.postMessage")  # nothing in the channel
+
+
+def test_one_person_asking_too_fast_is_asked_to_slow_down_while_others_are_answered(
+    slack: FakeSlack, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LEERROUTE_ANSWER__QUESTIONS_PER_MINUTE", "2")
+    with running_replica(slack) as replica:
+        for _ in range(3):
+            replica.event(
+                dm_message("Wanneer is werkatelier 4?", user="U0FLOOD01", channel="D0FLOOD")
+            )
+        replies = slack.wait_for("chat.postMessage", count=3, predicate=in_channel("D0FLOOD"))
+        texts = sorted(reply.params["text"] for reply in replies)
+        assert sum("19 en 20 maart 2012" in text for text in texts) == 2
+        assert sum(text.startswith("Even rustig aan") for text in texts) == 1
+        replica.event(dm_message("Wanneer is werkatelier 4?", user="U0OTHER01", channel="D0OTHER"))
+        [other] = slack.wait_for("chat.postMessage", predicate=in_channel("D0OTHER"))
+        assert "19 en 20 maart 2012" in other.params["text"]

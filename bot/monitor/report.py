@@ -252,9 +252,20 @@ def gaps(rows: list[Question], themes: dict[int, str], k: int) -> list[Gap]:
 
 
 def feedback(rows: list[Question]) -> dict[str, Any]:
+    """👍 and 👎, and why the 👎 (the reason chosen in the modal; its free text is never
+    shown: it is one person's words)."""
     up = sum(1 for row in rows if row.feedback == 1)
     down = sum(1 for row in rows if row.feedback == -1)
-    return {"up": up, "down": down, "ratio": round(up / (up + down), 3) if up + down else None}
+    reasons: dict[str, int] = {}
+    for row in rows:
+        if row.feedback == -1 and row.feedback_reason:
+            reasons[row.feedback_reason] = reasons.get(row.feedback_reason, 0) + 1
+    return {
+        "up": up,
+        "down": down,
+        "ratio": round(up / (up + down), 3) if up + down else None,
+        "down_reasons": dict(sorted(reasons.items(), key=lambda item: -item[1])),
+    }
 
 
 def summary_lines(

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from bot.answer.assistant import Answer
+from bot.answer.compose import apology_text
 from bot.answer.facts import format_date
 from bot.knowledge import Hulplijnen, Programme, Role
 from bot.slack import ids
@@ -51,10 +52,21 @@ def answer_blocks(
     blocks: list[Block] = [section(piece) for piece in split_text(to_mrkdwn(answer.text))]
     if answer.sources:
         lines = []
-        for source in answer.sources[:MAX_SOURCES]:
+        for number, source in enumerate(answer.sources[:MAX_SOURCES], start=1):
             where = f" — {escape(source.section)}" if source.section else ""
-            lines.append(f"📄 {escape(source.title)}{where}")
+            cited = f"[{number}] " if answer.generated else ""
+            lines.append(f"📄 {cited}{escape(source.title)}{where}")
         blocks.append(context(t(answer.language, "Bronnen: ", "Sources: ") + " · ".join(lines)))
+    if answer.generated:
+        blocks.append(
+            context(
+                t(
+                    answer.language,
+                    "Geschreven door een taalmodel uit deze bronnen, en gecontroleerd.",
+                    "Written by a language model from these sources, and checked.",
+                )
+            )
+        )
     buttons: list[Block] = []
     lang = answer.language
     if answer.route.routed and answer.route.clarify:
@@ -73,12 +85,105 @@ def answer_blocks(
                 "primary",
             )
         )
-    if question_id is not None:
-        buttons.append(button("👍", ids.FEEDBACK_UP, str(question_id)))
-        buttons.append(button("👎", ids.FEEDBACK_DOWN, str(question_id)))
     if buttons:
         blocks.append({"type": "actions", "block_id": "answer_actions", "elements": buttons[:25]})
+    if question_id is not None:
+        blocks.append(feedback_block(question_id, lang))
     return blocks[:MAX_BLOCKS]
+
+
+def feedback_block(question_id: int, language: str) -> Block:
+    """Slack's own feedback buttons under an answer, with labels for screen readers."""
+    return {
+        "type": "context_actions",
+        "block_id": "answer_feedback",
+        "elements": [
+            {
+                "type": "feedback_buttons",
+                "action_id": ids.FEEDBACK,
+                "positive_button": {
+                    "text": {"type": "plain_text", "text": "👍"},
+                    "value": f"up|{question_id}",
+                    "accessibility_label": t(
+                        language, "Dit antwoord hielp me", "This answer helped me"
+                    ),
+                },
+                "negative_button": {
+                    "text": {"type": "plain_text", "text": "👎"},
+                    "value": f"down|{question_id}",
+                    "accessibility_label": t(
+                        language, "Dit antwoord hielp me niet", "This answer did not help me"
+                    ),
+                },
+            }
+        ],
+    }
+
+
+# Why an answer missed, as HR counts it: (value, Dutch, English).
+FEEDBACK_REASONS = (
+    ("wrong_answer", "Het antwoord klopte niet", "The answer was wrong"),
+    ("wrong_person", "De verkeerde persoon of hulplijn", "The wrong person or support line"),
+    ("out_of_date", "Verouderd", "Out of date"),
+    ("other", "Iets anders", "Something else"),
+)
+
+
+def feedback_modal(question_id: int, language: str) -> dict[str, Any]:
+    """After a 👎: what was wrong, and optionally in a few words (scrubbed before storing)."""
+    options = [
+        {"text": {"type": "plain_text", "text": t(language, nl, en)}, "value": value}
+        for value, nl, en in FEEDBACK_REASONS
+    ]
+    return {
+        "type": "modal",
+        "callback_id": ids.FEEDBACK_MODAL,
+        "private_metadata": f"{question_id}|{language}",
+        "title": {
+            "type": "plain_text",
+            "text": t(language, "Wat klopte er niet?", "What was wrong?"),
+        },
+        "submit": {"type": "plain_text", "text": t(language, "Versturen", "Send")},
+        "close": {"type": "plain_text", "text": t(language, "Overslaan", "Skip")},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": ids.FEEDBACK_REASON_BLOCK,
+                "label": {
+                    "type": "plain_text",
+                    "text": t(language, "Wat ging er mis?", "What went wrong?"),
+                },
+                "element": {
+                    "type": "radio_buttons",
+                    "action_id": ids.FEEDBACK_REASON,
+                    "options": options,
+                },
+            },
+            {
+                "type": "input",
+                "block_id": ids.FEEDBACK_NOTE_BLOCK,
+                "optional": True,
+                "label": {
+                    "type": "plain_text",
+                    "text": t(language, "Toelichting", "In a few words"),
+                },
+                "hint": {
+                    "type": "plain_text",
+                    "text": t(
+                        language,
+                        "Geen namen of gegevens van anderen, graag. HR ziet alleen de reden.",
+                        "No names or details of others, please. HR sees the reason only.",
+                    ),
+                },
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": ids.FEEDBACK_NOTE,
+                    "multiline": True,
+                    "max_length": 500,
+                },
+            },
+        ],
+    }
 
 
 def contact_blocks(role: Role, language: str) -> list[Block]:
@@ -198,12 +303,22 @@ def home_view(
     return {"type": "home", "blocks": blocks[:100]}
 
 
-def apology(language: str) -> str:
+def slow_down(language: str) -> str:
     return t(
         language,
-        "Sorry, er ging iets mis bij het beantwoorden van je vraag. Probeer het zo nog eens.",
-        "Sorry, something went wrong while answering your question. Please try again in a moment.",
+        "Even rustig aan: je stelde net veel vragen achter elkaar. Probeer het over een minuutje "
+        "opnieuw.",
+        "Easy does it: you asked a lot of questions in a row. Please try again in a minute.",
     )
+
+
+def streamed_text(piece: str) -> str:
+    """A piece of generated text as it streams: nothing in it can mention or link."""
+    return piece.replace("<", "‹").replace(">", "›").replace("@", "@\u2060")
+
+
+def apology(language: str) -> str:
+    return apology_text(language)
 
 
 def reflection_prompt_blocks(

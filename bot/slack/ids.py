@@ -1,9 +1,14 @@
 """Action ids, callback ids and the slash command: one place, shared by blocks and listeners."""
 
 COMMAND = "/leerroute"
+ASK_ABOUT_MESSAGE = "ask_about_message"  # the message shortcut "Vraag Leerroute hierover"
 
-FEEDBACK_UP = "feedback_up"
-FEEDBACK_DOWN = "feedback_down"
+FEEDBACK = "feedback"  # Slack's feedback_buttons: value "up|<question id>" or "down|<id>"
+FEEDBACK_MODAL = "feedback_modal"  # "Wat klopte er niet?" after a 👎
+FEEDBACK_REASON_BLOCK = "feedback_reason"
+FEEDBACK_REASON = "feedback_reason_choice"
+FEEDBACK_NOTE_BLOCK = "feedback_note"
+FEEDBACK_NOTE = "feedback_note_text"
 CONTACT_ROLE = "contact_role"
 CHOOSE_ROLE = "choose_role"
 FORGET_CONFIRM = "forget_confirm"

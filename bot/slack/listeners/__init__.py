@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from bot.slack.listeners import actions, assistant, commands, events, messages, views
+from bot.slack.listeners import actions, assistant, commands, events, messages, shortcuts, views
 
 
 def register(app: App, services: Services) -> None:
@@ -13,5 +13,6 @@ def register(app: App, services: Services) -> None:
     events.register(app, services)
     messages.register(app, services)
     commands.register(app, services)
+    shortcuts.register(app, services)
     actions.register(app, services)
     views.register(app, services)

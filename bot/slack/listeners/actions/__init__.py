@@ -26,17 +26,27 @@ def _role_and_language(services: Services, value: str) -> tuple[Any, str] | None
 
 
 def register(app: App, services: Services) -> None:
-    def on_feedback(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def on_feedback(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         ack()
-        value = 1 if body["actions"][0]["action_id"] == ids.FEEDBACK_UP else -1
+        direction, _, number = _value(body).partition("|")
         try:
-            question_id = int(_value(body))
+            question_id = int(number)
         except ValueError:
             return
-        if services.recorder.feedback(question_id, value, body["user"]["id"]):
-            respond(
-                text="Dank je voor je feedback!", response_type="ephemeral", replace_original=False
+        value = 1 if direction == "up" else -1
+        if not services.recorder.feedback(question_id, value, body["user"]["id"]):
+            return  # someone else's answer: only the asker's rating counts
+        language = services.recorder.language_of(question_id)
+        if value < 0 and body.get("trigger_id"):
+            client.views_open(
+                trigger_id=body["trigger_id"], view=blocks.feedback_modal(question_id, language)
             )
+            return
+        respond(
+            text=blocks.t(language, "Dank je voor je feedback!", "Thanks for your feedback!"),
+            response_type="ephemeral",
+            replace_original=False,
+        )
 
     def on_contact(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
@@ -92,8 +102,7 @@ def register(app: App, services: Services) -> None:
                 else "Je bent aangemeld voor reflectievragen.",
             )
 
-    app.action(ids.FEEDBACK_UP)(on_feedback)
-    app.action(ids.FEEDBACK_DOWN)(on_feedback)
+    app.action(ids.FEEDBACK)(on_feedback)
     app.action(ids.CONTACT_ROLE)(on_contact)
     app.action(ids.CHOOSE_ROLE)(on_choose_role)
     app.action(ids.FORGET_CONFIRM)(on_forget)

@@ -39,6 +39,8 @@ def register(app: App, services: Services) -> None:
             surface="mention",
             thread_ts=thread_ts,
             team=context.team_id,
+            event_id=context.get("event_id"),
+            redelivered=bool(context.get("redelivery")),
             earlier=earlier,
         )
 

@@ -49,6 +49,8 @@ def register(app: App, services: Services) -> None:
                 surface="dm",
                 thread_ts=thread_ts,
                 team=context.team_id,
+                event_id=context.get("event_id"),
+                redelivered=bool(context.get("redelivery")),
                 earlier=earlier,
             )
             return
@@ -68,6 +70,8 @@ def register(app: App, services: Services) -> None:
             surface="thread",
             thread_ts=thread_ts,
             team=context.team_id,
+            event_id=context.get("event_id"),
+            redelivered=bool(context.get("redelivery")),
             earlier=earlier_questions(messages, bot_user, event["ts"]),
         )
 
