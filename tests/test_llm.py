@@ -104,8 +104,10 @@ def test_a_text_no_source_supports_is_not_shown(
     llm_assistant: Assistant, fake_openai: FakeOpenAI
 ) -> None:
     fake_openai.reply = "Goede vraag! Daar denken we graag over mee."
-    answer = llm_assistant.answer("Wanneer is werkatelier 4?")
+    answer = llm_assistant.answer("wie kan ik bellen over ruzie in mijn team?")
     assert not answer.generated and answer.rejected == "uncited"
+    answer = llm_assistant.answer("Wanneer is werkatelier 4?")  # and it drops the date
+    assert not answer.generated and answer.rejected == "dropped date"
     fake_openai.reply = "[1]"
     answer = llm_assistant.answer("Wanneer is werkatelier 4?")
     assert not answer.generated and answer.rejected == "empty"
@@ -130,11 +132,13 @@ def test_an_unanswerable_question_is_not_sent_to_the_model(
 def test_a_trickling_server_is_cut_off_at_the_deadline_and_its_request_cancelled(
     llm_assistant: Assistant, fake_openai: FakeOpenAI
 ) -> None:
-    fake_openai.mode, fake_openai.delay = "trickle", 0.4
-    fake_openai.reply = " ".join(["Werkatelier 4 is op 19 en 20 maart 2012 [1]."] * 5)
+    fake_openai.mode, fake_openai.delay = "trickle", 0.5
+    fake_openai.reply = " ".join(["Werkatelier 4 is op 19 en 20 maart 2012 [1]."] * 10)
     started = time.monotonic()
     answer = llm_assistant.answer("Wanneer is werkatelier 4?")
-    assert time.monotonic() - started < DEADLINE_S + 1.5  # the deadline, not 40 pieces x 0.4 s
+    # Not a timing test: the whole trickle takes 90 pieces x 0.5 s; cut at the 2 s deadline
+    # the answer comes far sooner, however slow the machine.
+    assert time.monotonic() - started < 90 * 0.5 / 3
     assert not answer.generated and answer.rejected == "deadline"
     assert "19 en 20 maart 2012" in answer.text
     deadline = time.monotonic() + 5
@@ -148,10 +152,10 @@ def test_any_endpoint_failure_falls_back_to_the_composed_answer_within_the_deadl
     llm_assistant: Assistant, fake_openai: FakeOpenAI, mode: str
 ) -> None:
     fake_openai.mode = mode
-    fake_openai.delay = 5.0
+    fake_openai.delay = 60.0
     started = time.monotonic()
     answer = llm_assistant.answer("Wanneer is werkatelier 4?")
-    assert time.monotonic() - started < DEADLINE_S + 1.5
+    assert time.monotonic() - started < 60.0 / 3  # the 2 s deadline, not the 60 s delay
     assert not answer.generated and answer.rejected
     assert "19 en 20 maart 2012" in answer.text
 

@@ -148,7 +148,7 @@ def test_feedback_counts_per_theme_and_overall(services: Services) -> None:
         asked[3].question_id, 1, "USOMEONEELSE"
     )  # only the asker rates
     report = report_now(services)
-    assert report.feedback == {"up": 2, "down": 1, "ratio": 0.667}
+    assert report.feedback == {"up": 2, "down": 1, "ratio": 0.667, "down_reasons": {}}
     theme = report.themes[0]
     assert (theme.up, theme.down) == (2, 1)
 

@@ -81,6 +81,10 @@ def replace_if_grounded(
         failure, reason = claim.kind, claim.describe()
     elif not cited:
         failure, reason = "uncited", "no sentence cites or is supported by a source"
+    elif answer.facts and 0 not in cited:
+        # The composed answer's own passage is the first: a text that never uses it
+        # answers something else (it may only talk about the role).
+        failure, reason = "dropped fact", "the passage of the composed answer is not used"
     else:
         failure = reason = ""
     if failure:
