@@ -410,9 +410,9 @@ def forget(
     user: Annotated[str, typer.Option(help="Slack user id of the person to erase.")],
 ) -> None:
     """Erase everything of one person: questions, enrolment, prompts, portfolio."""
-    import re
+    from bot.settings import SLACK_USER_ID
 
-    if not re.fullmatch(r"[UW][A-Z0-9]{2,20}", user):
+    if not SLACK_USER_ID.fullmatch(user):
         fail(f"--user: '{user}' is not a Slack user id (like U0123ABCD)", 2)
     svc = services()
     with friendly_errors():

@@ -21,6 +21,7 @@ from pydantic_settings import SettingsError as SourceError
 
 PLACEHOLDER_MARKERS = ("changeme", "change-me", "your-", "xxx", "placeholder", "<", "...")
 EXAMPLE_USER_IDS = {"U01ABCDEF", "U02GHIJKL"}  # the ids .env.example shows
+SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")  # what a Slack user (or org user) id looks like
 
 
 def reject_placeholder(value: SecretStr | None, name: str) -> SecretStr | None:
@@ -232,7 +233,7 @@ class MonitorSettings(BaseModel):
                 raise ValueError(
                     f"'{user}' is the example from .env.example; set your HR admins' Slack user ids"
                 )
-            if not re.fullmatch(r"[UW][A-Z0-9]{2,20}", user):
+            if not SLACK_USER_ID.fullmatch(user):
                 raise ValueError(f"'{user}' is not a Slack user id (like U0123ABCD)")
         return value
 

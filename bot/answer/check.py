@@ -164,6 +164,7 @@ DANGLING = re.compile(
 )
 # Share of a text's words that come from the question, above which the text repeats the
 # question rather than answering it (a seen failure: the question returned with a [1]).
+# An editorial choice, not fitted, like MIN_SUPPORT.
 ECHOED_QUESTION = 0.8
 
 
@@ -320,8 +321,9 @@ def _support_words(text: str) -> set[str]:
 
 # A sentence is attributed to a passage when they share at least this many content words
 # or numbers (words of four letters or more): one shared word is chance ("leergang" is in
-# every passage), two name the same thing. An editorial choice, checked on the dev set's
-# generated answers against the local model (benchmarks/llm.py).
+# every passage), two name the same thing. An editorial choice, not fitted: too few
+# generated answers exist to fit it on; its effect shows as the "uncited" count of
+# benchmarks/llm.py.
 MIN_SUPPORT = 2
 
 
