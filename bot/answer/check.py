@@ -171,8 +171,8 @@ ECHOED_QUESTION = 0.8
 def failed_form(text: str, evidence: Evidence) -> Claim | None:
     """An answer that is no answer: the prompt, a source header or the question repeated,
     or a sentence cut short."""
-    if ECHO.search(text):
-        return Claim("echo", ECHO.search(text).group(0).strip())  # type: ignore[union-attr]
+    if echo := ECHO.search(text):
+        return Claim("echo", echo.group(0).strip())
     plain = CITATION.sub(" ", text).strip().lower()
     for header in evidence.headers:
         if header.lower() in plain:
@@ -215,8 +215,8 @@ def failed_claim(text: str, evidence: Evidence) -> Claim | None:
     form = failed_form(text, evidence)
     if form is not None:
         return form
-    if REFUSAL.search(text):
-        return Claim("refusal", REFUSAL.search(text).group(0))  # type: ignore[union-attr]
+    if refusal := REFUSAL.search(text):
+        return Claim("refusal", refusal.group(0))
     source = evidence.text
     lowered = source.lower()
     numbers = numbers_in(source)

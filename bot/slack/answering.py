@@ -172,7 +172,7 @@ def answer_in_slack(
         return
     key = conversation_key(team, channel, thread_ts)
     if thread_ts:
-        show_status(client, channel, thread_ts, detect_language(text))
+        set_status(client, channel, thread_ts, detect_language(text))
     stream = None
     if thread_ts and services.settings.llm.provider != "none":
         stream = SlackStream(client, channel, thread_ts, team, user)
@@ -197,7 +197,7 @@ def answer_in_slack(
             metadata=metadata,
         )
     if thread_ts:
-        clear_status(client, channel, thread_ts)
+        set_status(client, channel, thread_ts)  # cleared
 
 
 ANSWER_EVENT = "leerroute_answer"  # the metadata event type of our answers
@@ -208,23 +208,19 @@ STATUS = {
 }
 
 
-def show_status(client: WebClient, channel: str, thread_ts: str, language: str) -> None:
+def set_status(
+    client: WebClient, channel: str, thread_ts: str, language: str | None = None
+) -> None:
     """The assistant status under the thread while answering, in the person's language;
-    an empty status clears it. Slack refusing it (an old workspace) changes nothing else."""
-    status, loading = STATUS.get(language, STATUS["nl"])
+    without a language it is cleared. Slack refusing it (an old workspace) changes nothing
+    else."""
+    status, loading = STATUS.get(language, STATUS["nl"]) if language else ("", None)
     try:
         client.assistant_threads_setStatus(
             channel_id=channel, thread_ts=thread_ts, status=status, loading_messages=loading
         )
     except SlackApiError as exc:
-        log.debug("no status shown (%s)", exc.response.get("error"))
-
-
-def clear_status(client: WebClient, channel: str, thread_ts: str) -> None:
-    try:
-        client.assistant_threads_setStatus(channel_id=channel, thread_ts=thread_ts, status="")
-    except SlackApiError as exc:
-        log.debug("status not cleared (%s)", exc.response.get("error"))
+        log.debug("status not set (%s)", exc.response.get("error"))
 
 
 def answer_metadata(event_id: str | None) -> dict[str, Any] | None:
