@@ -40,13 +40,29 @@ class ConversationStore:
                 return None
 
     def put(self, key: str, conversation: Conversation) -> None:
+        """Store the state in one statement (an upsert): two answers in the same DM or
+        thread at once, in one process or two replicas, both succeed; the later one wins."""
         state = json.dumps(conversation.as_dict(), ensure_ascii=False)
         with self.db.session() as session:
-            row = session.get(ConversationState, key)
-            if row is None:
-                session.add(ConversationState(key=key, state=state, updated_at=utcnow()))
+            now = utcnow()
+            values = {"key": key, "state": state, "updated_at": now}
+            changed = {"state": state, "updated_at": now}
+            if session.get_bind().dialect.name == "postgresql":
+                from sqlalchemy.dialects import postgresql
+
+                session.execute(
+                    postgresql.insert(ConversationState)
+                    .values(**values)
+                    .on_conflict_do_update(index_elements=["key"], set_=changed)
+                )
             else:
-                row.state, row.updated_at = state, utcnow()
+                from sqlalchemy.dialects import sqlite
+
+                session.execute(
+                    sqlite.insert(ConversationState)
+                    .values(**values)
+                    .on_conflict_do_update(index_elements=["key"], set_=changed)
+                )
 
     def purge(self) -> int:
         """Delete the conversations that went quiet; how many."""

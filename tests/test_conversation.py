@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from pathlib import Path
 
 import yaml
@@ -12,7 +13,7 @@ from typer.testing import CliRunner
 
 from bot.answer.assistant import Assistant
 from bot.answer.message import read_message
-from bot.answer.reply import Conversation
+from bot.answer.reply import Conversation, Turn
 from bot.cli import app
 from bot.conversations import ConversationStore, conversation_key
 from bot.models import ConversationState
@@ -169,6 +170,32 @@ def test_slack_conversations_are_kept_in_the_database_and_expire(services) -> No
         row.updated_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=31)
     assert store.get(key) is None
     assert store.purge() == 1
+
+
+def test_two_answers_in_one_dm_at_once_both_store_their_state(services) -> None:  # type: ignore[no-untyped-def]
+    """Two quick DMs are answered in parallel (threads here, replicas in production): both
+    find no state and both store one; neither may fail on the other's row."""
+    store = ConversationStore(services.db, quiet_minutes=30)
+    key = conversation_key("T1", "D1", None)
+    start, errors = threading.Barrier(6), []
+
+    def put(n: int) -> None:
+        conversation = Conversation()
+        conversation.turns.append(Turn(question=f"vraag {n}"))
+        start.wait()
+        try:
+            store.put(key, conversation)
+        except Exception as exc:  # the failure is what the test reports
+            errors.append(exc)
+
+    threads = [threading.Thread(target=put, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    stored = store.get(key)
+    assert stored is not None and stored.turns[-1].question.startswith("vraag ")
 
 
 def test_a_slack_thread_answers_a_follow_up_from_the_stored_state(services) -> None:  # type: ignore[no-untyped-def]

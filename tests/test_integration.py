@@ -172,14 +172,17 @@ def two_replicas(
         Indexer(job.settings, job.embedder, job.chroma, job.shared_engines()).run()
         job.db.engine.dispose()
         ports = [free_port(), free_port()]
+        # Their output goes to files, not pipes nobody reads while the test runs (a full pipe
+        # would block a replica mid-answer).
+        logs = [isolated / f"replica-{port}.log" for port in ports]
         processes = [
             start_serving(
                 port,
                 {**env, "LEERROUTE_DATA_DIR": str(isolated / f"replica-{port}")},
-                stdout=subprocess.PIPE,
+                stdout=log.open("wb"),
                 stderr=subprocess.STDOUT,
             )
-            for port in ports
+            for port, log in zip(ports, logs, strict=True)
         ]
         urls = [f"http://127.0.0.1:{port}" for port in ports]
         try:
@@ -189,11 +192,14 @@ def two_replicas(
         finally:
             for process in processes:
                 process.send_signal(signal.SIGTERM)
-            for process in processes:
+            for process, log in zip(processes, logs, strict=True):
                 try:
                     process.wait(timeout=15)
                 except subprocess.TimeoutExpired:
                     process.kill()
+                    process.wait()
+                # pytest shows this only when the test failed: what each replica logged.
+                print(f"--- {log.name} ---\n{log.read_text(errors='replace')[-6000:]}")
 
 
 def test_two_replicas_answer_every_event_once(two_replicas: tuple[FakeSlack, list[str]]) -> None:
@@ -225,7 +231,8 @@ def test_two_replicas_answer_every_event_once(two_replicas: tuple[FakeSlack, lis
     time.sleep(1.0)  # a duplicate would arrive within this second
     posts = slack.calls_to("chat.postMessage")
     assert len(posts) == len(events)
-    assert sum("19 en 20 maart 2012" in str(call.params) for call in posts) == 3
+    texts = [str(call.params.get("text", "")) for call in posts]
+    assert sum("19 en 20 maart 2012" in str(call.params) for call in posts) == 3, texts
 
 
 def test_healthz_fails_with_a_reason_when_the_chroma_server_is_unreachable(
