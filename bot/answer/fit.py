@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 import joblib
@@ -24,6 +25,7 @@ from bot.answer.model import (
     FOLDS,
     EngineModel,
     _calibrated,
+    answers_it,
     clause_row,
     decision_row,
     gold_units,
@@ -154,9 +156,12 @@ def fit_engine(
             scores = positive(model.ranker, rows[i])
         probs = {label: float(intent_oof[i, k]) for label, k in intent_index.items()}
         d_rows.append(decision_row(probs, clause_rows[i], scores, rows[i], matrix.section_key)[0])
-        d_y.append(int(int(np.argmax(scores)) in golds[i]))
+        d_y.append(int(answers_it(examples[i], units, golds[i], int(np.argmax(scores)))))
+    log.info("decider: the best unit answers %d of %d training questions", sum(d_y), len(d_y))
     model.decider, model.answer_threshold, answer_oof = _fit_gate(
-        np.asarray(d_rows), np.asarray(d_y), np.asarray([_false_answer_cost(e) for e in examples])
+        np.asarray(d_rows),
+        np.asarray(d_y),
+        np.asarray([_false_answer_cost(e) for e in examples]),
     )
     role_top = roles.predict_proba(x).max(axis=1)
     for i, k in first_row.items():
@@ -311,7 +316,20 @@ def _classifier(
     return make().fit(x, y), oof, extra_oof
 
 
-def _fit_gate(x: np.ndarray, y: np.ndarray, false_yes: np.ndarray) -> tuple[Any, float, np.ndarray]:
+def _linear_gate() -> Any:
+    """A logistic regression, for both gates. Trees were tried for the decider: on the
+    training split's out-of-fold rows they answered 73.4 % of the information questions
+    right against 70.7 %, but at serving time they answered far fewer (validation
+    knowledge 56 % against 72 %): the decision rows stack on the ranker's probabilities,
+    out of fold while fitting and from the full ranker while serving, and that slight,
+    saturated shift moves trees across their split points where a linear model barely
+    moves. A stacked gate must be robust to the model it stacks on: linear it stays."""
+    return LogisticRegression(C=1.0, max_iter=2000)
+
+
+def _fit_gate(
+    x: np.ndarray, y: np.ndarray, false_yes: np.ndarray, make: Callable[[], Any] = _linear_gate
+) -> tuple[Any, float, np.ndarray]:
     """A yes/no decision (answer or not; a person or not) with its threshold: the one with the
     lowest cost in 5-fold cross-validation on the training split, where a missed yes costs 1
     and a wrong yes costs `false_yes` of that question. Also the out-of-fold probabilities,
@@ -319,9 +337,9 @@ def _fit_gate(x: np.ndarray, y: np.ndarray, false_yes: np.ndarray) -> tuple[Any,
     if len(np.unique(y)) < 2 or min(np.bincount(y)) < FOLDS:
         gate = DummyClassifier(strategy="constant", constant=int(y.mean() >= 0.5)).fit(x, y)
         return gate, 0.5, np.full(len(y), float(y.mean()))
-    gate = LogisticRegression(C=1.0, max_iter=2000).fit(x, y)
+    gate = make().fit(x, y)
     oof = cross_val_predict(
-        LogisticRegression(C=1.0, max_iter=2000),
+        make(),
         x,
         y,
         cv=StratifiedKFold(FOLDS, shuffle=True, random_state=0),

@@ -67,7 +67,7 @@ class EngineModel:
     roles: CalibratedClassifierCV
     sections: LogisticRegression
     ranker: HistGradientBoostingClassifier
-    decider: LogisticRegression
+    decider: Any  # HistGradientBoostingClassifier (a DummyClassifier for a tiny corpus)
     person: LogisticRegression
     answer_threshold: float
     person_threshold: float
@@ -233,6 +233,18 @@ def gold_units(example: Example, units: list[Unit]) -> set[int]:
         }
         return carrying or in_section
     return in_section
+
+
+def answers_it(example: Example, units: list[Unit], golds: set[int], best: int) -> bool:
+    """Does the unit ranked first answer the training question, as the evaluation judges an
+    answer: one of its gold units, or any unit of the question's document that carries the
+    expected fact (a card and the sentence it summarises; the same fact in another section)."""
+    if best in golds:
+        return True
+    unit = units[best]
+    if not example.wants_info or not example.doc or not example.expect or unit.doc != example.doc:
+        return False
+    return bool(re.search(example.expect, f"{unit.text} {unit.text_en or ''}", re.I))
 
 
 def _calibrated(c: float = CLASSIFIER_C) -> CalibratedClassifierCV:
