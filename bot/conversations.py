@@ -7,8 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from typing import Any
 
 from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.answer.reply import Conversation
 from bot.db import Database
@@ -45,24 +47,18 @@ class ConversationStore:
         state = json.dumps(conversation.as_dict(), ensure_ascii=False)
         with self.db.session() as session:
             now = utcnow()
-            values = {"key": key, "state": state, "updated_at": now}
-            changed = {"state": state, "updated_at": now}
-            if session.get_bind().dialect.name == "postgresql":
-                from sqlalchemy.dialects import postgresql
-
-                session.execute(
-                    postgresql.insert(ConversationState)
-                    .values(**values)
-                    .on_conflict_do_update(index_elements=["key"], set_=changed)
+            insert: Any = (
+                postgresql.insert
+                if session.get_bind().dialect.name == "postgresql"
+                else sqlite.insert
+            )
+            session.execute(
+                insert(ConversationState)
+                .values(key=key, state=state, updated_at=now)
+                .on_conflict_do_update(
+                    index_elements=["key"], set_={"state": state, "updated_at": now}
                 )
-            else:
-                from sqlalchemy.dialects import sqlite
-
-                session.execute(
-                    sqlite.insert(ConversationState)
-                    .values(**values)
-                    .on_conflict_do_update(index_elements=["key"], set_=changed)
-                )
+            )
 
     def purge(self) -> int:
         """Delete the conversations that went quiet; how many."""

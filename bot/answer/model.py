@@ -67,7 +67,7 @@ class EngineModel:
     roles: CalibratedClassifierCV
     sections: LogisticRegression
     ranker: HistGradientBoostingClassifier
-    decider: Any  # HistGradientBoostingClassifier (a DummyClassifier for a tiny corpus)
+    decider: LogisticRegression
     person: LogisticRegression
     answer_threshold: float
     person_threshold: float
